@@ -1,0 +1,55 @@
+# SVD Portal. `make run` and `make test` work on a fresh machine with only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test venv migrate demo assets lint check bench loadtest worker beat clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+## The embedded default: SQLite, Celery in-process, demo data, no Redis or PostgreSQL needed.
+run: export DEBUG ?= 1
+run: export SVD_DEMO_MODE ?= 1
+run: demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## The whole suite. With DATABASE_URL and REDIS_URL set it uses them; SVD_REQUIRE_SERVICES=1 turns skips
+## for a missing service or browser into failures (CI).
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+check: venv lint
+	DJANGO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	  ALLOWED_HOSTS=svd.example.invalid $(PY) manage.py check --deploy --fail-level WARNING
+
+## Rebuild the committed GOV.UK Frontend assets under static/govuk (needs Node and npm).
+assets:
+	bash scripts/build_assets.sh
+
+worker: venv
+	$(VENV)/bin/celery -A svd_portal worker --loglevel=INFO --concurrency=2
+
+beat: venv
+	$(VENV)/bin/celery -A svd_portal beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

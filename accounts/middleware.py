@@ -1,0 +1,78 @@
+"""Session lifetime and the second factor, enforced on every request (deny by default)."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+SESSION_STARTED = "svd_login_at"
+SESSION_SEEN = "svd_seen_at"
+
+
+class SessionTimeoutMiddleware:
+    """End a session after SESSION_IDLE_SECONDS idle or SESSION_ABSOLUTE_SECONDS in all (ASVS 3.3.2).
+
+    The database session's own expiry already enforces the idle limit server-side; this also covers the
+    absolute limit, which sliding expiry cannot."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            started = request.session.get(SESSION_STARTED)
+            seen = request.session.get(SESSION_SEEN, started)
+            if started is None:
+                request.session[SESSION_STARTED] = started = now
+            if now - started > settings.SESSION_ABSOLUTE_SECONDS or (
+                seen is not None and now - seen > settings.SESSION_IDLE_SECONDS
+            ):
+                logout(request)
+                return redirect(f"{reverse('accounts:login')}?timeout=1")
+            request.session[SESSION_SEEN] = now
+        return self.get_response(request)
+
+
+def second_factor_not_required(view):
+    """Mark a view that a password-only session may reach (log-in, enrolment, verification, log-out)."""
+    view.second_factor_not_required = True
+    return view
+
+
+def is_fully_authenticated(request) -> bool:
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if settings.DEMO_MODE and user.is_demo:
+        return True
+    return bool(user.is_verified())
+
+
+class SecondFactorRequiredMiddleware:
+    """After LoginRequiredMiddleware: a signed-in user who has not passed the second factor reaches only the
+    pages marked second_factor_not_required (and static files, which never reach Django in production)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated:
+            return None
+        if (
+            getattr(view_func, "second_factor_not_required", False)
+            or getattr(view_func, "login_required", True) is False
+        ):
+            return None
+        if is_fully_authenticated(request):
+            return None
+        from accounts.services import has_confirmed_totp
+
+        target = "accounts:verify" if has_confirmed_totp(request.user) else "accounts:enrol"
+        return redirect(reverse(target))

@@ -1,0 +1,317 @@
+"""The one place that decides who may see or do what (ARCHITECTURE.md, "Who may see what").
+
+Two layers:
+- Agency access to a case is a django-guardian object permission held by the agency's Group, stored in the
+  direct foreign-key table `ReferralGroupObjectPermission`. `referral_access_sync` is the only writer: it
+  works out which agencies should have access (owner, the pathway's hub, shares, and anything a pathway
+  app contributes through the registry) and grants or revokes with guardian's own functions.
+- Roles (from the user's Membership) decide what a member may do with what their agency can see.
+
+Lists are scoped by a hand-written query over the permission table (an `Exists` for the page and a count
+of permission rows), never `get_objects_for_user`: see ../shared/reference/performance.md. Nothing here
+honours model-level (global) permissions or superuser status for case access.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.models import Agency, Membership, Role
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from referrals.models import Referral
+
+VIEW = "view"
+CHANGE = "change"
+CASE_ROLES = (Role.CASEWORKER, Role.COORDINATOR, Role.MANAGER)
+WRITE_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
+
+
+# --- Roles ----------------------------------------------------------------------------------------
+
+
+def membership_of(user) -> Membership | None:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def agency_of(user) -> Agency | None:
+    membership = membership_of(user)
+    return membership.agency if membership and membership.agency.is_active else None
+
+
+def has_role(user, *roles: Role) -> bool:
+    membership = membership_of(user)
+    if membership is None or not membership.agency.is_active:
+        return False
+    return any(membership.has_role(role) for role in roles)
+
+
+def is_system_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def can_file_referrals(user) -> bool:
+    return has_role(user, *WRITE_ROLES)
+
+
+def can_see_cases(user) -> bool:
+    return has_role(user, *CASE_ROLES)
+
+
+def is_coordinator(user) -> bool:
+    return has_role(user, Role.COORDINATOR)
+
+
+def is_manager(user) -> bool:
+    return has_role(user, Role.MANAGER)
+
+
+def is_agency_admin(user) -> bool:
+    return has_role(user, Role.AGENCY_ADMIN)
+
+
+def require(condition: bool) -> None:
+    """Raise PermissionDenied (403) for a role the user lacks on something they may know exists."""
+    if not condition:
+        raise PermissionDenied
+
+
+# --- Agency administration ------------------------------------------------------------------------
+
+
+def members_manageable_by(user) -> QuerySet:
+    """The users an agency administrator may manage: their own agency's, and nobody else's."""
+    from accounts.models import User
+
+    if not is_agency_admin(user):
+        raise PermissionDenied
+    return User.objects.filter(membership__agency=user.membership.agency).select_related("membership")
+
+
+def member_for_admin(user, public_id) -> User:
+    from accounts.models import User
+
+    try:
+        return members_manageable_by(user).get(public_id=public_id)
+    except (User.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404("No such member") from exc
+
+
+# --- Case access: the permission table ------------------------------------------------------------
+
+
+@cache
+def _permission_id(codename: str) -> int:
+    return Permission.objects.get(content_type__app_label="referrals", codename=codename).pk
+
+
+def _perm_model():
+    from referrals.models import ReferralGroupObjectPermission
+
+    return ReferralGroupObjectPermission
+
+
+def _group_perm_rows(group_id: int, need: str = VIEW) -> QuerySet:
+    return _perm_model().objects.filter(group_id=group_id, permission_id=_permission_id(f"{need}_referral"))
+
+
+def referrals_visible_to(user) -> QuerySet[Referral]:
+    """Every referral this user may see: the single scoping filter for lists, reports and exports."""
+    from referrals.models import Referral
+
+    agency = agency_of(user)
+    if agency is None or not can_see_cases(user):
+        return Referral.objects.none()
+    rows = _group_perm_rows(agency.group_id).filter(content_object=OuterRef("pk"))
+    return Referral.objects.filter(Exists(rows))
+
+
+def referrals_visible_count(user) -> int:
+    """How many referrals the user's agency can see: a count of its permission rows (an index-only scan)."""
+    agency = agency_of(user)
+    if agency is None or not can_see_cases(user):
+        return 0
+    return _group_perm_rows(agency.group_id).count()
+
+
+def agency_can(agency: Agency, referral: Referral, need: str = VIEW) -> bool:
+    return _group_perm_rows(agency.group_id, need).filter(content_object=referral).exists()
+
+
+def referral_for_user(user, public_id, need: str = VIEW, queryset: QuerySet | None = None) -> Referral:
+    """The referral if the user may see it. Http404 if they may not know it exists (the same answer as for
+    a referral that does not exist); PermissionDenied if they may see it but not do what `need` asks.
+    `queryset` lets a selector add its select_related/prefetch_related."""
+    from referrals.models import Referral
+
+    agency = agency_of(user)
+    if agency is None or not can_see_cases(user):
+        raise Http404("No such referral")
+    base = queryset if queryset is not None else Referral.objects.all()
+    rows = _group_perm_rows(agency.group_id).filter(content_object=OuterRef("pk"))
+    try:
+        referral = base.filter(Exists(rows), public_id=public_id).get()
+    except (Referral.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404("No such referral") from exc
+    if need == CHANGE and not can_change_referral(user, referral):
+        raise PermissionDenied
+    return referral
+
+
+def can_change_referral(user, referral: Referral) -> bool:
+    """Write access: a caseworker or coordinator whose agency holds change permission on the case."""
+    agency = agency_of(user)
+    if agency is None or not has_role(user, *WRITE_ROLES):
+        return False
+    if referral.status in {"declined", "closed"}:
+        return False
+    return agency_can(agency, referral, CHANGE)
+
+
+def is_owner_agency(user, referral: Referral) -> bool:
+    agency = agency_of(user)
+    return agency is not None and agency.pk == referral.owner_agency_id
+
+
+def hub_agency_id(pathway: str) -> int | None:
+    from referrals.models import PathwayHub
+
+    return PathwayHub.objects.filter(pathway=pathway).values_list("agency_id", flat=True).first()
+
+
+def can_transition(user, referral: Referral, transition) -> bool:
+    """May this user make this workflow move? The move's `actor` says whose decision it is."""
+    agency = agency_of(user)
+    if agency is None or referral.status not in transition.source:
+        return False
+    if transition.actor == "owner":
+        return agency.pk == referral.owner_agency_id and has_role(user, *WRITE_ROLES)
+    if transition.actor == "hub":
+        hub = hub_agency_id(referral.pathway) or referral.owner_agency_id
+        return agency.pk == hub and has_role(user, Role.COORDINATOR)
+    return False
+
+
+def can_share(user, referral: Referral) -> bool:
+    """Sharing is decided by the owning agency's caseworkers and coordinators, once the case is submitted."""
+    return (
+        referral.status not in {"draft", "declined"}
+        and is_owner_agency(user, referral)
+        and has_role(user, *WRITE_ROLES)
+    )
+
+
+def can_view_history(user, referral: Referral) -> bool:
+    return can_see_cases(user)
+
+
+def can_view_restricted(user, referral: Referral) -> bool:
+    """Restricted fields ("safe to contact", "afraid of"): the owning agency, the IDVA service and
+    coordinators only."""
+    from accounts.models import AgencyKind
+
+    agency = agency_of(user)
+    if agency is None or not can_see_cases(user):
+        return False
+    return agency.pk == referral.owner_agency_id or agency.kind == AgencyKind.IDVA or is_coordinator(user)
+
+
+def can_view_access_log(user) -> bool:
+    return is_agency_admin(user)
+
+
+# --- Keeping the permission table in step ---------------------------------------------------------
+
+
+def referral_access_wanted(referral: Referral) -> dict[int, str]:
+    """agency id -> VIEW or CHANGE: who should have access to this referral right now, and why not more."""
+    from referrals import registry
+    from referrals.models import ShareLevel, Status
+
+    wanted: dict[int, str] = {referral.owner_agency_id: CHANGE}
+
+    def grant(agency_id: int, level: str) -> None:
+        if wanted.get(agency_id) != CHANGE:
+            wanted[agency_id] = level
+
+    if referral.status != Status.DRAFT:
+        hub = hub_agency_id(referral.pathway)
+        if hub:
+            grant(hub, CHANGE)
+        for agency_id, level in referral.shares.filter(revoked_at__isnull=True).values_list("agency_id", "level"):
+            grant(agency_id, CHANGE if level == ShareLevel.CONTRIBUTE else VIEW)
+        for provider in registry.access_providers():
+            for agency_id, level in provider(referral).items():
+                grant(agency_id, level)
+    return wanted
+
+
+def referral_access_sync(referral: Referral) -> dict[int, str]:
+    """Make the guardian rows for this referral match `referral_access_wanted`. Returns what it wanted."""
+    wanted = referral_access_wanted(referral)
+    current: dict[int, set[str]] = {}
+    rows = _perm_model().objects.filter(content_object=referral).values_list("group_id", "permission__codename")
+    for group_id, codename in rows:
+        current.setdefault(group_id, set()).add(codename.split("_")[0])
+    groups = dict(Agency.objects.filter(pk__in=wanted.keys()).values_list("pk", "group_id"))
+    wanted_by_group = {groups[agency_id]: level for agency_id, level in wanted.items() if agency_id in groups}
+    from django.contrib.auth.models import Group
+
+    for group_id in set(current) | set(wanted_by_group):
+        want = (
+            {VIEW, CHANGE}
+            if wanted_by_group.get(group_id) == CHANGE
+            else ({VIEW} if group_id in wanted_by_group else set())
+        )
+        have = current.get(group_id, set())
+        if want == have:
+            continue
+        group = Group(pk=group_id)
+        for level in want - have:
+            assign_perm(f"referrals.{level}_referral", group, referral)
+        for level in have - want:
+            remove_perm(f"referrals.{level}_referral", group, referral)
+    return wanted
+
+
+# --- Navigation -----------------------------------------------------------------------------------
+
+
+def navigation_for(user, path: str) -> list[dict]:
+    """The service navigation for this user's roles. Items are added by what the user may do."""
+    if user is None or not user.is_authenticated:
+        return []
+    from referrals import registry
+
+    items = [("Home", reverse("home"))]
+    if can_see_cases(user):
+        items.append(("Cases", reverse("referrals:list")))
+    if can_file_referrals(user):
+        items.append(("New referral", reverse("referrals:start")))
+    for label, url, check in registry.navigation_items():
+        if check(user):
+            items.append((label, url))
+    if is_agency_admin(user):
+        items.append(("Members", reverse("accounts:members")))
+        items.append(("Access log", reverse("referrals:access_log")))
+    result = []
+    for label, url in items:
+        active = path == url if url == "/" else path.startswith(url)
+        result.append({"label": label, "url": url, "active": active, "badge": None})
+    for item in registry.navigation_badges():
+        item(user, result)
+    return result

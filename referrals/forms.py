@@ -1,0 +1,275 @@
+"""Input validation for the referrals core and the youth violence pathway. Explicit fields, never __all__."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Agency
+from referrals.models import (
+    YV_MAX_AGE,
+    ConsentGiven,
+    LawfulBasis,
+    Pathway,
+    Person,
+    PersonRole,
+    Referral,
+    ShareLevel,
+    Status,
+    YouthViolenceDetail,
+)
+from svd_portal.lib.forms import GovukDateField, GovukForm, GovukModelForm
+
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
+
+
+class PathwayForm(GovukForm):
+    pathway = forms.ChoiceField(
+        label="Which pathway is this referral for?",
+        choices=Pathway.choices,
+        widget=forms.RadioSelect,
+        help_text="MARAC is for domestic abuse victims at high risk. Youth violence is for people under 25.",
+    )
+
+
+class PersonForm(GovukModelForm):
+    date_of_birth = GovukDateField(
+        label="Date of birth", required=False, past_only=True, help_text="For example, 27 3 2007"
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "role",
+            "first_name",
+            "last_name",
+            "aliases",
+            "date_of_birth",
+            "estimated_age",
+            "gender",
+            "trans",
+            "ethnicity",
+            "disability",
+            "sexual_orientation",
+            "first_language",
+            "interpreter_needed",
+            "relationship",
+            "address",
+            "postcode",
+            "phone",
+            "safe_to_call",
+            "safe_times",
+            "gp",
+            "school",
+        ]
+        labels = {
+            "estimated_age": "Estimated age, if the date of birth is not known",
+            "interpreter_needed": "An interpreter is needed",
+        }
+        widgets = {"address": forms.Textarea(attrs={"rows": 3}), "ethnicity": forms.Select}
+
+    def __init__(self, *args, subject: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subject = subject
+        if subject:
+            del self.fields["role"]
+            del self.fields["relationship"]
+        else:
+            self.fields["role"].choices = [c for c in PersonRole.choices if c[0] != PersonRole.SUBJECT]
+        self.fields["postcode"].widget.attrs.update({"data-width": "10", "autocomplete": "off"})
+        self.fields["estimated_age"].widget.attrs.update({"data-width": "3", "inputmode": "numeric"})
+        self.fields["estimated_age"].max_value = 120
+
+    def clean_postcode(self):
+        value = (self.cleaned_data.get("postcode") or "").upper().strip()
+        if not value:
+            return value
+        match = POSTCODE_RE.match(value)
+        if not match:
+            raise forms.ValidationError("Enter a real postcode, like AA1 1AA")
+        return f"{match.group(1)} {match.group(2)}"
+
+    def clean_phone(self):
+        value = (self.cleaned_data.get("phone") or "").strip()
+        if value and not PHONE_RE.match(value):
+            raise forms.ValidationError("Enter a phone number, like 01632 960 001 or +44 808 157 0192")
+        return value
+
+    def clean_estimated_age(self):
+        value = self.cleaned_data.get("estimated_age")
+        if value is not None and value > 120:
+            raise forms.ValidationError("Estimated age must be 120 or less")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        no_age = not data.get("date_of_birth") and data.get("estimated_age") is None
+        if self.subject and no_age and "date_of_birth" not in self.errors:
+            self.add_error("date_of_birth", "Enter their date of birth, or an estimated age if it is not known")
+        return data
+
+
+class ConcernsForm(GovukModelForm):
+    class Meta:
+        model = Referral
+        fields = ["summary"]
+        labels = {"summary": "What are your concerns?"}
+        help_texts = {
+            "summary": "Describe what has happened and the risks now. Keep to facts and say where they came from."
+        }
+        widgets = {"summary": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["summary"].required = True
+        self.fields["summary"].error_messages["required"] = "Enter your concerns"
+
+
+class ConsentForm(GovukModelForm):
+    class Meta:
+        model = Referral
+        fields = ["subject_aware", "consent_given", "consent_reason", "lawful_basis"]
+        widgets = {"consent_reason": forms.Textarea(attrs={"rows": 3}), "lawful_basis": forms.Select}
+        help_texts = {
+            "lawful_basis": "Needed when consent was refused or not sought.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject_aware"].required = True
+        self.fields["consent_given"].required = True
+        self.fields["subject_aware"].error_messages["required"] = "Select whether the person is aware"
+        self.fields["consent_given"].error_messages["required"] = "Select whether consent was given"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("consent_given") in {ConsentGiven.NO, ConsentGiven.NOT_SOUGHT}:
+            if not (data.get("consent_reason") or "").strip():
+                self.add_error("consent_reason", "Enter why consent was not given or not sought")
+            if not data.get("lawful_basis"):
+                self.add_error("lawful_basis", "Select the lawful basis for sharing without consent")
+        return data
+
+
+class YouthViolenceForm(GovukModelForm):
+    class Meta:
+        model = YouthViolenceDetail
+        fields = [
+            "role",
+            "age_at_referral",
+            "incident_date",
+            "incident_type",
+            "weapon",
+            "injury_severity",
+            "location",
+            "hospital_attended",
+            "hospital_name",
+            "hospital_date",
+            "programme",
+            "engagement",
+            "outcome",
+            "next_review_date",
+            "gang_association",
+            "exploitation",
+        ]
+        widgets = {
+            "incident_type": forms.RadioSelect,
+            "weapon": forms.RadioSelect,
+            "programme": forms.Select,
+            "outcome": forms.Select,
+            "engagement": forms.Select,
+        }
+
+    def __init__(self, *args, subject_age: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subject_age = subject_age
+        self.fields["age_at_referral"].widget.attrs.update({"data-width": "3", "inputmode": "numeric"})
+        self.fields["age_at_referral"].help_text = "The youth violence pathway is for people under 25."
+        for name in ("incident_date", "hospital_date"):
+            self.fields[name].past_only = True
+
+    def clean_age_at_referral(self):
+        age = self.cleaned_data.get("age_at_referral")
+        if age is not None and age >= YV_MAX_AGE:
+            raise forms.ValidationError(
+                "The youth violence pathway is for people under 25. Use another pathway for adults 25 and over"
+            )
+        if age is not None and self.subject_age is not None and abs(age - self.subject_age) > 1:
+            raise forms.ValidationError(
+                f"Age at referral does not match the date of birth given for the young person "
+                f"(which makes them {self.subject_age})"
+            )
+        return age
+
+    def clean(self):
+        data = super().clean()
+        if data.get("hospital_attended") and not (data.get("hospital_name") or "").strip():
+            self.add_error("hospital_name", "Enter which hospital they attended")
+        return data
+
+
+class TransitionForm(GovukForm):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+
+
+class ShareForm(GovukForm):
+    agency = forms.ModelChoiceField(label="Agency to share with", queryset=Agency.objects.none())
+    level = forms.ChoiceField(label="What may they do?", choices=ShareLevel.choices, widget=forms.RadioSelect)
+    lawful_basis = forms.ChoiceField(
+        label="Lawful basis for sharing", choices=[("", "Select an option"), *LawfulBasis.choices]
+    )
+    reason = forms.CharField(
+        label="Why are you sharing this referral?", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+    def __init__(self, *args, referral: Referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        shared = referral.shares.filter(revoked_at__isnull=True).values("agency_id")
+        self.fields["agency"].queryset = (
+            Agency.objects.filter(is_active=True).exclude(pk=referral.owner_agency_id).exclude(pk__in=shared)
+        )
+        self.fields["agency"].empty_label = "Select an agency"
+
+
+class RevokeForm(GovukForm):
+    reason = forms.CharField(
+        label="Why are you revoking access?", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+
+class CaseFilterForm(GovukForm):
+    """Filters for the case lists. GET parameters hold no names: name search is a POST (SearchForm)."""
+
+    pathway = forms.ChoiceField(label="Pathway", required=False, choices=[("", "All pathways"), *Pathway.choices])
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "All statuses"), *Status.choices])
+    received_from = GovukDateField(label="Received from", required=False)
+    received_to = GovukDateField(label="Received to", required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", "Received to must be the same as or after received from")
+        return data
+
+    def date_range(self):
+        data = self.cleaned_data if self.is_valid() else {}
+        tz = timezone.get_current_timezone()
+        start = data.get("received_from")
+        end = data.get("received_to")
+        return (
+            datetime.datetime.combine(start, datetime.time.min, tzinfo=tz) if start else None,
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz) if end else None,
+        )
+
+
+class SearchForm(GovukForm):
+    q = forms.CharField(
+        label="Search by reference or name",
+        max_length=100,
+        help_text="For example OB-2026-00123, or a first and last name",
+    )

@@ -1,0 +1,134 @@
+"""How pathway apps plug into the core without the core importing them (ARCHITECTURE.md).
+
+A pathway app registers, from its AppConfig.ready():
+- the journey pages it adds to the filing journey (`JourneyStep`),
+- sections it adds to the case page (`CaseSection`),
+- access providers: extra agencies that should see a referral (for example MARAC meeting attendees),
+- a share rule: a check run before a referral on its pathway is shared,
+- navigation items, and lifecycle hooks called by core services after a workflow move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+_steps: dict[str, list[JourneyStep]] = {}
+_sections: dict[str, list[CaseSection]] = {}
+_access_providers: list[Callable[[Any], dict[int, str]]] = []
+_share_rules: dict[str, Callable[..., str | None]] = {}
+_navigation: list[tuple[str, Callable[[], str], Callable[[Any], bool]]] = []
+_badges: list[Callable[[Any, list[dict]], None]] = []
+_transition_hooks: list[Callable[..., None]] = []
+_case_prefetch: dict[str, list[str]] = {}
+_restricted: dict[str, set[str]] = {}
+
+
+@dataclass
+class JourneyStep:
+    """One question page of the filing journey.
+
+    form_kwargs(referral) -> kwargs for the form (instance=..., initial=...);
+    save(referral=, form=, actor=, expected_version=) -> None, calling a service;
+    summary(referral) -> [(label, value)] rows for "Check your answers";
+    is_complete(referral) -> bool.
+    """
+
+    slug: str
+    title: str
+    form_class: type
+    form_kwargs: Callable[[Any], dict]
+    save: Callable[..., None]
+    summary: Callable[[Any], list[tuple[str, str]]]
+    is_complete: Callable[[Any], bool]
+    applies: Callable[[Any], bool] = lambda referral: True
+    template: str = "referrals/journey/step.html"
+    hint: str = ""
+    editable_after_submit: bool = True
+
+
+@dataclass
+class CaseSection:
+    """A block on the case page: template rendered with context(referral, user)."""
+
+    slug: str
+    title: str
+    template: str
+    context: Callable[[Any, Any], dict] = field(default=lambda referral, user: {})
+
+
+def register_steps(pathway: str, steps: list[JourneyStep]) -> None:
+    _steps[pathway] = list(steps)
+
+
+def pathway_steps(pathway: str) -> list[JourneyStep]:
+    return list(_steps.get(pathway, []))
+
+
+def register_sections(pathway: str, sections: list[CaseSection], prefetch: list[str] | None = None) -> None:
+    _sections[pathway] = list(sections)
+    _case_prefetch[pathway] = list(prefetch or [])
+
+
+def case_sections(pathway: str) -> list[CaseSection]:
+    return list(_sections.get(pathway, []))
+
+
+def case_prefetch(pathway: str) -> list[str]:
+    return list(_case_prefetch.get(pathway, []))
+
+
+def register_access_provider(provider: Callable[[Any], dict[int, str]]) -> None:
+    if provider not in _access_providers:
+        _access_providers.append(provider)
+
+
+def access_providers() -> list[Callable[[Any], dict[int, str]]]:
+    return list(_access_providers)
+
+
+def register_share_rule(pathway: str, rule: Callable[..., str | None]) -> None:
+    _share_rules[pathway] = rule
+
+
+def share_rule(pathway: str) -> Callable[..., str | None] | None:
+    return _share_rules.get(pathway)
+
+
+def register_navigation(label: str, url: Callable[[], str], check: Callable[[Any], bool]) -> None:
+    if all(existing[0] != label for existing in _navigation):
+        _navigation.append((label, url, check))
+
+
+def navigation_items() -> list[tuple[str, str, Callable[[Any], bool]]]:
+    return [(label, url(), check) for label, url, check in _navigation]
+
+
+def register_navigation_badge(badge: Callable[[Any, list[dict]], None]) -> None:
+    if badge not in _badges:
+        _badges.append(badge)
+
+
+def navigation_badges() -> list[Callable[[Any, list[dict]], None]]:
+    return list(_badges)
+
+
+def register_transition_hook(hook: Callable[..., None]) -> None:
+    """hook(referral=, transition=, actor=) runs inside the service's transaction after a workflow move."""
+    if hook not in _transition_hooks:
+        _transition_hooks.append(hook)
+
+
+def transition_hooks() -> list[Callable[..., None]]:
+    return list(_transition_hooks)
+
+
+def register_restricted_fields(model_label: str, fields: list[str]) -> None:
+    """Fields only the owning agency, the IDVA service and coordinators may see (accounts.permissions
+    .can_view_restricted). The history page leaves them out for everyone else."""
+    _restricted.setdefault(model_label, set()).update(fields)
+
+
+def restricted_fields(model_label: str) -> set[str]:
+    return set(_restricted.get(model_label, set()))

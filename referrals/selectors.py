@@ -1,0 +1,304 @@
+"""Every read the referral pages need, already scoped through accounts.permissions, owning the joins."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+
+from accounts import permissions
+from referrals import registry
+from referrals.models import AccessLog, Person, PersonRole, Referral, ReferralEvent, ReferralShare, name_key
+
+REFERENCE_RE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{3,7}$", re.IGNORECASE)
+
+
+@dataclass
+class Page:
+    """One page of a list, with the total counted separately (the count is the expensive half)."""
+
+    items: list
+    number: int
+    total: int
+    page_size: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def start_index(self) -> int:
+        return 0 if not self.total else (self.number - 1) * self.page_size + 1
+
+    @property
+    def end_index(self) -> int:
+        return min(self.total, self.number * self.page_size)
+
+
+def page_number(raw: Any) -> int:
+    try:
+        return max(1, min(int(raw), 100_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def paginate(queryset: QuerySet, *, number: int, total: int, page_size: int | None = None) -> Page:
+    size = page_size or settings.SVD_PAGE_SIZE
+    number = min(number, max(1, -(-total // size)))
+    start = (number - 1) * size
+    return Page(items=list(queryset[start : start + size]), number=number, total=total, page_size=size)
+
+
+def _subjects_prefetch() -> Prefetch:
+    return Prefetch("people", queryset=Person.objects.filter(role=PersonRole.SUBJECT), to_attr="subjects")
+
+
+@dataclass
+class CaseFilters:
+    pathway: str = ""
+    status: str = ""
+    received_from: datetime.datetime | None = None
+    received_to: datetime.datetime | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.pathway or self.status or self.received_from or self.received_to)
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        if self.pathway:
+            queryset = queryset.filter(pathway=self.pathway)
+        if self.status:
+            queryset = queryset.filter(status=self.status)
+        if self.received_from:
+            queryset = queryset.filter(created_at__gte=self.received_from)
+        if self.received_to:
+            queryset = queryset.filter(created_at__lt=self.received_to)
+        return queryset
+
+
+def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Page:
+    """ "My agency's cases" (scope="mine") or "Shared with my agency" (scope="shared").
+
+    Query shape follows performance.md: the page is the newest rows of an index scan probed against the
+    permission table; the unfiltered count of shared cases is two counts of index-only scans."""
+    agency = permissions.agency_of(user)
+    if agency is None or not permissions.can_see_cases(user):
+        return Page(items=[], number=1, total=0, page_size=settings.SVD_PAGE_SIZE)
+    if scope == "shared":
+        queryset = permissions.referrals_visible_to(user).exclude(owner_agency=agency)
+        if filters.any:
+            total = filters.apply(queryset).count()
+        else:
+            owned = Referral.objects.filter(owner_agency=agency).count()
+            total = max(0, permissions.referrals_visible_count(user) - owned)
+    else:
+        queryset = Referral.objects.filter(owner_agency=agency)
+        total = filters.apply(queryset).count()
+    queryset = (
+        filters.apply(queryset)
+        .select_related("owner_agency")
+        .prefetch_related(_subjects_prefetch())
+        .order_by("-created_at", "-id")
+    )
+    return paginate(queryset, number=number, total=total)
+
+
+def case_search(*, user, query: str, limit: int = 50) -> list[Referral]:
+    """Find visible cases by reference, or by name (any order of the words, aliases included)."""
+    query = (query or "").strip()
+    visible = permissions.referrals_visible_to(user)
+    if REFERENCE_RE.match(query):
+        matches = visible.filter(reference__iexact=query)
+    else:
+        words = name_key(query).split()
+        if not words:
+            return []
+        people = Person.objects.all()
+        for word in words[:5]:
+            people = people.filter(name_key__contains=word)
+        matches = visible.filter(pk__in=people.values("referral_id"))
+    return list(
+        matches.select_related("owner_agency").prefetch_related(_subjects_prefetch()).order_by("-created_at")[:limit]
+    )
+
+
+def case_detail(*, user, public_id) -> Referral:
+    """The case page: the referral, its people, shares and timeline in a fixed number of queries."""
+    from referrals.models import Pathway
+
+    prefetch = [
+        Prefetch("people", queryset=Person.objects.order_by("role", "id")),
+        Prefetch("shares", queryset=ReferralShare.objects.select_related("agency", "shared_by", "revoked_by")),
+        Prefetch(
+            "events",
+            queryset=ReferralEvent.objects.select_related("actor", "actor_agency").order_by("-at", "-id"),
+        ),
+    ]
+    related = ["owner_agency", "referrer"]
+    for pathway in Pathway.values:
+        for name in registry.case_prefetch(pathway):
+            if name not in related:
+                related.append(name)
+    queryset = Referral.objects.select_related(*related).prefetch_related(*prefetch)
+    return permissions.referral_for_user(user, public_id, queryset=queryset)
+
+
+def referral_for_edit(*, user, public_id) -> Referral:
+    """A referral the user may change, with what the journey pages read."""
+    from referrals.models import Pathway
+
+    related = ["owner_agency"]
+    for pathway in Pathway.values:
+        related.extend(n for n in registry.case_prefetch(pathway) if n not in related)
+    queryset = Referral.objects.select_related(*related).prefetch_related(
+        Prefetch("people", queryset=Person.objects.order_by("role", "id"))
+    )
+    return permissions.referral_for_user(user, public_id, need=permissions.CHANGE, queryset=queryset)
+
+
+# --- History --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime.datetime
+    who: str
+    what: str
+    kind: str  # created, changed, deleted
+    changes: list[Change]
+
+
+def _history_models() -> list[tuple[type, str]]:
+    """Every history-tracked model that belongs to a referral: (historical model, how it points at one)."""
+    from simple_history.models import registered_models
+
+    found = []
+    for model in registered_models.values():
+        history = model.history.model
+        names = {f.name for f in history._meta.get_fields()}
+        if model is Referral:
+            found.append((history, "id"))
+        elif "referral" in names:
+            found.append((history, "referral_id"))
+    return sorted(found, key=lambda pair: pair[0]._meta.label)
+
+
+def _fmt(record, field, names: dict | None = None) -> str:
+    value = getattr(record, field.attname)
+    if field.is_relation:
+        return (names or {}).get((field.related_model._meta.label, value), "" if value is None else "(removed)")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value or ""))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def case_history(*, referral: Referral, show_restricted: bool) -> list[HistoryEntry]:
+    """Field-by-field changes to the referral and everything that belongs to it, newest first.
+    One query per history-tracked model (and one each for the names of people and agencies), whatever the
+    number of changes. Restricted fields are left out unless `show_restricted`."""
+    from accounts.models import Agency, User
+
+    entries: list[HistoryEntry] = []
+    hidden = {"id", "version", "name_key", "referral", "public_id", "created_at"}
+    user_ids, agency_ids = set(), set()
+    batches = []
+    for history, pointer in _history_models():
+        model = history.instance_type
+        restricted = set() if show_restricted else registry.restricted_fields(model._meta.label)
+        tracked = {f.attname for f in history._meta.concrete_fields}
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if f.name not in hidden
+            and f.name not in restricted
+            and f.attname in tracked
+            and (not f.is_relation or f.related_model in (User, Agency))
+        ]
+        rows = list(history.objects.filter(**{pointer: referral.pk}).order_by("id", "history_date", "history_id"))
+        batches.append((model, fields, rows))
+        for r in rows:
+            user_ids.add(r.history_user_id)
+            for f in fields:
+                if f.is_relation:
+                    (user_ids if f.related_model is User else agency_ids).add(getattr(r, f.attname))
+    names = {
+        ("accounts.User", pk): name
+        for pk, name in User.objects.filter(pk__in=user_ids - {None}).values_list("pk", "full_name")
+    }
+    names.update(
+        {
+            ("accounts.Agency", pk): name
+            for pk, name in Agency.objects.filter(pk__in=agency_ids - {None}).values_list("pk", "name")
+        }
+    )
+    for model, fields, rows in batches:
+        label = str(model._meta.verbose_name).capitalize()
+        for _, group in groupby(rows, key=lambda r: r.id):
+            previous = None
+            for record in group:
+                if record.history_type == "+":
+                    changes = [
+                        Change(str(f.verbose_name).capitalize(), "", _fmt(record, f, names))
+                        for f in fields
+                        if _fmt(record, f, names) != ""
+                    ]
+                    kind = "created"
+                elif record.history_type == "-":
+                    changes, kind = [], "deleted"
+                else:
+                    changes = []
+                    for f in fields:
+                        old = _fmt(previous, f, names) if previous is not None else ""
+                        new = _fmt(record, f, names)
+                        if old != new:
+                            changes.append(Change(str(f.verbose_name).capitalize(), old, new))
+                    kind = "changed"
+                previous = record
+                if kind == "changed" and not changes:
+                    continue
+                entries.append(
+                    HistoryEntry(
+                        at=record.history_date,
+                        who=names.get(("accounts.User", record.history_user_id), "System"),
+                        what=label,
+                        kind=kind,
+                        changes=changes,
+                    )
+                )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+# --- Access log -----------------------------------------------------------------------------------
+
+
+def access_log_for_admin(*, user, number: int = 1) -> Page:
+    """Access-log rows for the cases the administrator's agency owns, newest first."""
+    agency = permissions.agency_of(user)
+    queryset = AccessLog.objects.filter(owner_agency=agency)
+    total = queryset.count()
+    return paginate(queryset.select_related("user", "agency").order_by("-at", "-id"), number=number, total=total)

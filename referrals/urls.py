@@ -1,0 +1,23 @@
+from django.urls import path
+
+from referrals import views
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("search/", views.case_search, name="search"),
+    path("new/", views.referral_start, name="start"),
+    path("access-log/", views.access_log, name="access_log"),
+    path("<uuid:public_id>/", views.case_detail, name="detail"),
+    path("<uuid:public_id>/history/", views.case_history, name="history"),
+    path("<uuid:public_id>/questions/<slug:slug>/", views.referral_step, name="step"),
+    path("<uuid:public_id>/people/add/", views.person_edit, name="person_add"),
+    path("<uuid:public_id>/people/<uuid:person_id>/", views.person_edit, name="person_edit"),
+    path("<uuid:public_id>/people/<uuid:person_id>/remove/", views.person_remove, name="person_remove"),
+    path("<uuid:public_id>/check/", views.referral_check, name="check"),
+    path("<uuid:public_id>/confirmation/", views.referral_confirmation, name="confirmation"),
+    path("<uuid:public_id>/action/<slug:name>/", views.referral_transition, name="transition"),
+    path("<uuid:public_id>/share/", views.referral_share, name="share"),
+    path("<uuid:public_id>/share/<uuid:share_id>/revoke/", views.share_revoke, name="share_revoke"),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SvdPortalConfig(AppConfig):
+    name = "svd_portal"
+    verbose_name = "SVD Portal"

@@ -1,0 +1,115 @@
+"""Template tags that render Django form fields as GOV.UK Frontend components.
+
+{% govuk_field form.name %}                     label above the input
+{% govuk_field form.name heading=True %}        the label or legend is the page's h1 (one-question pages)
+{% govuk_error_summary form other_form %}       the standard "There is a problem" summary
+"""
+
+from django import forms, template
+from django.template.loader import render_to_string
+
+from svd_portal.lib.forms import error_summary_items, field_anchor
+
+register = template.Library()
+
+
+def field_kind(bound) -> str:
+    widget = bound.field.widget
+    if getattr(widget, "is_govuk_date", False):
+        return "date"
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    return "input"
+
+
+@register.simple_tag
+def govuk_field(bound, heading=False, width="", label_size=""):
+    kind = field_kind(bound)
+    if kind == "hidden":
+        return bound.as_widget()
+    options = []
+    if kind in {"radios", "checkboxes"}:
+        for index, sub in enumerate(bound.subwidgets):
+            options.append(
+                {
+                    "id": f"{bound.auto_id}_{index}",
+                    "value": sub.data["value"],
+                    "label": sub.choice_label,
+                    "checked": bool(sub.data["selected"]),
+                }
+            )
+    elif kind == "select":
+        value = bound.value()
+        current = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+        for choice_value, choice_label in bound.field.choices:
+            choice_value = getattr(choice_value, "value", choice_value)
+            options.append(
+                {
+                    "value": "" if choice_value is None else choice_value,
+                    "label": choice_label,
+                    "selected": str(choice_value) in current,
+                }
+            )
+    hint_id = f"{bound.auto_id}-hint" if bound.help_text else ""
+    error_id = f"{bound.auto_id}-error" if bound.errors else ""
+    described_by = " ".join(x for x in (hint_id, error_id) if x)
+    value = bound.value()
+    if kind in {"input", "textarea"}:
+        value = "" if value is None else value
+    return render_to_string(
+        f"includes/fields/{kind}.html",
+        {
+            "field": bound,
+            "kind": kind,
+            "id": bound.auto_id,
+            "anchor": field_anchor(bound),
+            "name": bound.html_name,
+            "label": bound.label,
+            "hint": bound.help_text,
+            "hint_id": hint_id,
+            "error": bound.errors[0] if bound.errors else "",
+            "error_id": error_id,
+            "described_by": described_by,
+            "value": value,
+            "options": options,
+            "heading": heading,
+            "label_size": label_size or ("l" if heading else ""),
+            "width": width or bound.field.widget.attrs.get("data-width", ""),
+            "input_type": getattr(bound.field.widget, "input_type", "text"),
+            "autocomplete": bound.field.widget.attrs.get("autocomplete", ""),
+            "inputmode": bound.field.widget.attrs.get("inputmode", ""),
+            "required": bound.field.required,
+            "checked": kind == "checkbox" and bool(value),
+            "rows": bound.field.widget.attrs.get("rows", 5),
+            "subwidget": bound.as_widget() if kind == "date" else "",
+        },
+    )
+
+
+@register.simple_tag
+def govuk_error_summary(*forms_):
+    items = error_summary_items(*forms_)
+    if not items:
+        return ""
+    return render_to_string("includes/error_summary.html", {"items": items})
+
+
+@register.filter
+def has_errors(*forms_):
+    return any(f is not None and f.is_bound and f.errors for f in forms_)
+
+
+@register.simple_tag(takes_context=True)
+def page_title(context, title, *forms_):
+    prefix = "Error: " if any(f is not None and getattr(f, "is_bound", False) and f.errors for f in forms_) else ""
+    return f"{prefix}{title} - {context.get('SERVICE_NAME', '')}"

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts.views import home
+
+admin.site.site_header = settings.SVD_SERVICE_NAME
+admin.site.site_title = settings.SVD_SERVICE_NAME
+admin.site.login = RedirectView.as_view(pattern_name="accounts:login", query_string=True)
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("cases/", include("referrals.urls")),
+    path("marac/", include("marac.urls")),
+    path("hsb/", include("hsb_pathway.urls")),
+    path("system-admin/", admin.site.urls),
+]

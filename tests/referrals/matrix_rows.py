@@ -1,0 +1,87 @@
+from tests.matrix import (
+    CASE_TARGETS,
+    NOT_FOUND,
+    OK,
+    REDIRECT,
+    Spec,
+    case_kwargs,
+    case_page,
+    case_write,
+    role_page,
+)
+
+CASE_ROLES = {"owner", "owner_manager", "outsider", "shared", "coordinator", "yv_coordinator", "idva"}
+WRITERS = {"owner", "outsider", "shared", "coordinator", "yv_coordinator", "idva"}
+
+
+def share_kwargs(world, target):
+    share = world.extra.get("share") if target == "own" else None
+    from tests.matrix import MISSING
+
+    return {"public_id": world.case_id(target), "share_id": share.public_id if share else MISSING}
+
+
+def person_kwargs(world, target):
+    from tests.matrix import MISSING
+
+    person = world.extra.get("person") if target == "own" else world.extra.get("other_person")
+    return {
+        "public_id": world.case_id(target),
+        "person_id": person.public_id if person and target != "missing" else MISSING,
+    }
+
+
+def owner_only(ok=OK):
+    """Only the owning agency's caseworkers may do this (sharing); others who see the case get 403."""
+    return case_write({"owner"}, ok)
+
+
+def transition_expect(persona, target):
+    # "accept" on a submitted youth violence case is the YV hub coordinator's decision
+    return case_write({"yv_coordinator"})(persona, target)
+
+
+def hub_or_owner_writers(persona, target):
+    # The case page's edit pages: owning agency caseworker and the hub coordinator (change permission).
+    return case_write({"owner", "yv_coordinator"})(persona, target)
+
+
+def check_expect(persona, target):
+    # "Check your answers" of a submitted case sends writers back to the case page.
+    return case_write({"owner", "yv_coordinator"}, REDIRECT)(persona, target)
+
+
+def confirmation_expect(persona, target):
+    return case_page(persona, target)
+
+
+def person_edit_expect(persona, target):
+    result = hub_or_owner_writers(persona, target)
+    return result
+
+
+SPECS = [
+    Spec("referrals:list", role_page(CASE_ROLES)),
+    Spec("referrals:search", role_page(CASE_ROLES), method="post", data=lambda w, t: {"q": "Subjectson"}),
+    Spec("referrals:start", role_page(WRITERS)),
+    Spec("referrals:access_log", role_page({"owner_admin"})),
+    Spec("referrals:detail", case_page, case_kwargs, CASE_TARGETS),
+    Spec("referrals:history", case_page, case_kwargs, CASE_TARGETS),
+    Spec("referrals:confirmation", confirmation_expect, case_kwargs, CASE_TARGETS),
+    Spec("referrals:step", hub_or_owner_writers, lambda w, t: {**case_kwargs(w, t), "slug": "concerns"}, CASE_TARGETS),
+    Spec("referrals:person_add", hub_or_owner_writers, case_kwargs, CASE_TARGETS),
+    Spec("referrals:person_edit", person_edit_expect, person_kwargs, CASE_TARGETS),
+    Spec(
+        "referrals:person_remove",
+        case_write({"owner", "yv_coordinator"}, REDIRECT),
+        person_kwargs,
+        CASE_TARGETS,
+        method="post",
+    ),
+    Spec("referrals:check", check_expect, case_kwargs, CASE_TARGETS),
+    Spec("referrals:transition", transition_expect, lambda w, t: {**case_kwargs(w, t), "name": "accept"}, CASE_TARGETS),
+    Spec("referrals:share", owner_only(), case_kwargs, CASE_TARGETS),
+    Spec("referrals:share_revoke", owner_only(), share_kwargs, CASE_TARGETS),
+]
+
+_ = NOT_FOUND
