@@ -49,7 +49,8 @@ def is_fully_authenticated(request) -> bool:
         return False
     if settings.DEMO_MODE and user.is_demo:
         return True
-    return bool(user.is_verified())
+    is_verified = getattr(user, "is_verified", None)  # added by OTPMiddleware; absent just after login()
+    return bool(is_verified and is_verified())
 
 
 class SecondFactorRequiredMiddleware:
