@@ -106,8 +106,18 @@ def govuk_formfield(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class GovukModelForm(GovukFormMixin, forms.ModelForm):
-    formfield_callback = govuk_formfield
+class GovukModelFormMetaclass(forms.models.ModelFormMetaclass):
+    """Give every GovukModelForm's Meta the GOV.UK field mapping unless it names its own."""
+
+    def __new__(mcs, name, bases, attrs):
+        meta = attrs.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = govuk_formfield
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class GovukModelForm(GovukFormMixin, forms.ModelForm, metaclass=GovukModelFormMetaclass):
+    pass
 
 
 # --- Dates ----------------------------------------------------------------------------------------
@@ -173,7 +183,7 @@ def error_summary_items(*forms_):
     """(anchor id, message) pairs for the GOV.UK error summary, in field order, for one or more forms."""
     items = []
     for form in forms_:
-        if form is None or not form.is_bound or not form.errors:
+        if not getattr(form, "is_bound", False) or not form.errors:
             continue
         for error in form.non_field_errors():
             items.append(("", error))
@@ -183,8 +193,26 @@ def error_summary_items(*forms_):
     return items
 
 
+def choice_options(bound) -> list[dict]:
+    """The real options of a radios or checkboxes field (not Django's blank choice), with their ids."""
+    return [
+        {
+            "id": sub.data["attrs"]["id"],
+            "value": sub.data["value"],
+            "label": sub.choice_label,
+            "checked": bool(sub.data["selected"]),
+        }
+        for sub in bound.subwidgets
+        if sub.data["value"] not in ("", None)
+    ]
+
+
 def field_anchor(bound) -> str:
+    """The id the error summary links to: the first input of a group, as the Design System asks."""
     widget = bound.field.widget
-    if getattr(widget, "is_govuk_date", False) or isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+    if getattr(widget, "is_govuk_date", False):
         return f"{bound.auto_id}_0"
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        options = choice_options(bound)
+        return options[0]["id"] if options else bound.auto_id
     return bound.auto_id

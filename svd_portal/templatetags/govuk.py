@@ -8,7 +8,7 @@
 from django import forms, template
 from django.template.loader import render_to_string
 
-from svd_portal.lib.forms import error_summary_items, field_anchor
+from svd_portal.lib.forms import choice_options, error_summary_items, field_anchor
 
 register = template.Library()
 
@@ -39,15 +39,7 @@ def govuk_field(bound, heading=False, width="", label_size=""):
         return bound.as_widget()
     options = []
     if kind in {"radios", "checkboxes"}:
-        for index, sub in enumerate(bound.subwidgets):
-            options.append(
-                {
-                    "id": f"{bound.auto_id}_{index}",
-                    "value": sub.data["value"],
-                    "label": sub.choice_label,
-                    "checked": bool(sub.data["selected"]),
-                }
-            )
+        options = choice_options(bound)
     elif kind == "select":
         value = bound.value()
         current = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
