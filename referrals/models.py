@@ -535,3 +535,7 @@ class YouthViolenceDetail(models.Model):
             errors["hospital_name"] = "Enter which hospital they attended"
         if errors:
             raise ValidationError(errors)
+
+
+# --- Reports (issue 7): targets, outcome measures and the population setting live in referrals.reporting ---
+from referrals.reporting.models import OutcomeMeasureEntry, PartnershipSetting, Target  # noqa: E402, F401
