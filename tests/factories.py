@@ -126,3 +126,52 @@ def make_submitted(actor: User, pathway: str = Pathway.YOUTH_VIOLENCE, **subject
 
 def days_ago(n: int) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=n)
+
+
+def bulk_referrals(actor: User, count: int, *, shared_with: Agency | None = None) -> list[Referral]:
+    """Many submitted referrals at once, for query-count tests (no history rows: not what is under test).
+    Permission rows are written exactly as referral_access_sync would write them."""
+    from django.contrib.auth.models import Permission
+
+    from referrals.models import ReferralGroupObjectPermission, Status, name_key
+
+    agency = actor.membership.agency
+    start = Referral.objects.count()
+    referrals = Referral.objects.bulk_create(
+        [
+            Referral(
+                pathway=Pathway.YOUTH_VIOLENCE,
+                owner_agency=agency,
+                referrer=actor,
+                status=Status.SUBMITTED,
+                reference=f"BULK-2026-{start + i:07d}",
+                summary="Bulk",
+                created_at=timezone.now() - datetime.timedelta(minutes=i),
+            )
+            for i in range(count)
+        ]
+    )
+    Person.objects.bulk_create(
+        [
+            Person(
+                referral=r,
+                role=PersonRole.SUBJECT,
+                first_name="Bulk",
+                last_name=f"Person{i}",
+                name_key=name_key("Bulk", f"Person{i}"),
+            )
+            for i, r in enumerate(referrals)
+        ]
+    )
+    view = Permission.objects.get(content_type__app_label="referrals", codename="view_referral")
+    change = Permission.objects.get(content_type__app_label="referrals", codename="change_referral")
+    rows = []
+    for r in referrals:
+        rows += [
+            ReferralGroupObjectPermission(group=agency.group, permission=view, content_object=r),
+            ReferralGroupObjectPermission(group=agency.group, permission=change, content_object=r),
+        ]
+        if shared_with is not None:
+            rows.append(ReferralGroupObjectPermission(group=shared_with.group, permission=view, content_object=r))
+    ReferralGroupObjectPermission.objects.bulk_create(rows)
+    return referrals

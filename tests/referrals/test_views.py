@@ -1,0 +1,341 @@
+"""The filing journey, the case page and sharing through HTTP: happy paths check the database afterwards;
+hostile input gets a GOV.UK error summary, keeps what was typed, and never a 500."""
+
+import pytest
+from django.urls import reverse
+
+from referrals.models import (
+    AccessAction,
+    AccessLog,
+    Person,
+    PersonRole,
+    Referral,
+    ReferralShare,
+    Status,
+    YouthViolenceDetail,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "",
+    "x" * 10_001,
+    "nul\x00byte",
+    "\u202eevil",  # a right-to-left override could disguise a name
+    "tab\there",
+]
+
+
+def step_url(referral, slug):
+    return reverse("referrals:step", args=[referral.public_id, slug])
+
+
+def test_start_creates_a_draft_and_goes_to_the_first_question(personas, client_for):
+    client = client_for(personas.owner)
+    response = client.post(reverse("referrals:start"), {"pathway": "youth_violence"})
+    referral = Referral.objects.get(referrer=personas.owner)
+    assert referral.status == Status.DRAFT and referral.owner_agency == personas.police
+    assert response["Location"] == step_url(referral, "subject")
+
+
+def test_start_refuses_a_made_up_pathway(personas, client_for):
+    response = client_for(personas.owner).post(reverse("referrals:start"), {"pathway": "<script>"})
+    assert response.status_code == 200
+    assert b"govuk-error-summary" in response.content
+    assert not Referral.objects.exists()
+
+
+def test_the_whole_journey_over_http(personas, client_for):
+    client = client_for(personas.owner)
+    client.post(reverse("referrals:start"), {"pathway": "youth_violence"})
+    referral = Referral.objects.get()
+    response = client.post(
+        step_url(referral, "subject"),
+        {
+            "first_name": "Ayo",
+            "last_name": "Millbeck",
+            "date_of_birth_0": "3",
+            "date_of_birth_1": "4",
+            "date_of_birth_2": "2008",
+            "postcode": "zz9 9zz",
+            "version": referral.version,
+        },
+    )
+    assert response["Location"] == step_url(referral, "people")
+    subject = Person.objects.get(referral=referral, role=PersonRole.SUBJECT)
+    assert subject.postcode == "ZZ9 9ZZ" and subject.name_key == "ayo millbeck"
+    referral.refresh_from_db()
+    client.post(step_url(referral, "concerns"), {"summary": "Concern", "version": referral.version})
+    referral.refresh_from_db()
+    client.post(
+        step_url(referral, "consent"),
+        {"subject_aware": "yes", "consent_given": "yes", "version": referral.version},
+    )
+    referral.refresh_from_db()
+    response = client.post(
+        step_url(referral, "youth-violence"),
+        {
+            "role": "victim",
+            "age_at_referral": "18",
+            "incident_type": "knife_injury",
+            "weapon": "knife",
+            "injury_severity": "serious",
+            "location": "street",
+            "engagement": "not_contacted",
+            "outcome": "ongoing",
+            "version": referral.version,
+        },
+    )
+    assert response["Location"] == reverse("referrals:check", args=[referral.public_id])
+    referral.refresh_from_db()
+    check = client.get(reverse("referrals:check", args=[referral.public_id]))
+    assert b"Ayo" in check.content and b"Knife or sharp object injury" in check.content
+    response = client.post(reverse("referrals:check", args=[referral.public_id]), {"version": referral.version})
+    assert response["Location"] == reverse("referrals:confirmation", args=[referral.public_id])
+    referral.refresh_from_db()
+    assert referral.status == Status.SUBMITTED and referral.reference
+    confirmation = client.get(response["Location"])
+    assert referral.reference.encode() in confirmation.content
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_names_are_refused_and_typed_values_kept(personas, client_for, value):
+    referral = factories.make_draft(personas.owner)
+    client = client_for(personas.owner)
+    response = client.post(
+        step_url(referral, "subject"),
+        {"first_name": value, "last_name": "Kept-Lastname", "estimated_age": "16", "version": referral.version},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "govuk-error-summary" in body
+    assert "Kept-Lastname" in body
+    assert "<script>alert(1)</script>" not in body
+
+
+def test_markup_in_a_name_is_stored_and_rendered_escaped(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    client = client_for(personas.owner)
+    response = client.post(
+        step_url(referral, "subject"),
+        {
+            "first_name": "<script>alert(1)</script>",
+            "last_name": "B",
+            "estimated_age": "16",
+            "version": referral.version,
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("referrals:detail", args=[referral.public_id])).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+
+
+@pytest.mark.parametrize("value", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "x" * 9_999])
+def test_free_text_is_stored_and_rendered_escaped(personas, client_for, value):
+    referral = factories.make_submitted(personas.owner)
+    client = client_for(personas.owner)
+    response = client.post(step_url(referral, "concerns"), {"summary": value, "version": referral.version})
+    assert response.status_code == 302
+    assert Referral.objects.get(pk=referral.pk).summary == value
+    page = client.get(reverse("referrals:detail", args=[referral.public_id])).content.decode()
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+
+
+def test_concerns_over_the_limit_and_nul_bytes_are_refused(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    client = client_for(personas.owner)
+    for value in ("x" * 100_000, "a\x00b", "a\u202eb"):
+        response = client.post(step_url(referral, "concerns"), {"summary": value, "version": referral.version})
+        assert response.status_code == 200 and b"govuk-error-summary" in response.content
+    assert Referral.objects.get(pk=referral.pk).summary == "Test concerns"
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "message"),
+    [
+        ("31", "2", "2010", "must be a real date"),
+        ("1", "1", "3000", "must be today or in the past"),
+        ("", "5", "2010", "must include a day"),
+        ("aa", "bb", "cccc", "must be a real date"),
+    ],
+)
+def test_impossible_dates_of_birth(personas, client_for, day, month, year, message):
+    referral = factories.make_draft(personas.owner)
+    response = client_for(personas.owner).post(
+        step_url(referral, "subject"),
+        {
+            "first_name": "A",
+            "last_name": "B",
+            "date_of_birth_0": day,
+            "date_of_birth_1": month,
+            "date_of_birth_2": year,
+            "version": referral.version,
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert f'value="{year}"'.encode() in response.content  # what was typed is kept
+
+
+def test_over_25_youth_violence_subject_is_refused_with_a_clear_message(personas, client_for):
+    referral = factories.make_draft(personas.owner)
+    response = client_for(personas.owner).post(
+        step_url(referral, "youth-violence"),
+        {
+            "role": "victim",
+            "age_at_referral": "31",
+            "incident_type": "robbery",
+            "weapon": "none",
+            "injury_severity": "minor",
+            "location": "street",
+            "engagement": "not_contacted",
+            "outcome": "ongoing",
+            "version": referral.version,
+        },
+    )
+    assert response.status_code == 200
+    assert "The youth violence pathway is for people under 25" in response.content.decode()
+    assert not YouthViolenceDetail.objects.exists()
+
+
+def test_age_must_agree_with_the_date_of_birth(personas, client_for):
+    referral = factories.make_draft(personas.owner, date_of_birth=factories.days_ago(30 * 365).date())
+    response = client_for(personas.owner).post(
+        step_url(referral, "youth-violence"),
+        {
+            "role": "victim",
+            "age_at_referral": "17",
+            "incident_type": "robbery",
+            "weapon": "none",
+            "injury_severity": "minor",
+            "location": "street",
+            "engagement": "not_contacted",
+            "outcome": "ongoing",
+            "version": referral.version,
+        },
+    )
+    assert "does not match the date of birth" in response.content.decode()
+
+
+def test_concurrent_edit_shows_both_versions_and_keeps_both(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    version = referral.version
+    first = client_for(personas.owner)
+    second = client_for(personas.yv_coordinator)
+    first.post(step_url(referral, "concerns"), {"summary": "Owner's words", "version": version})
+    response = second.post(step_url(referral, "concerns"), {"summary": "Coordinator's words", "version": version})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Owner&#x27;s words" in body or "Owner's words" in body  # theirs, shown
+    assert "Coordinator&#x27;s words" in body or "Coordinator's words" in body  # mine, kept in the form
+    assert Referral.objects.get(pk=referral.pk).summary == "Owner's words"  # nothing overwritten silently
+    current = Referral.objects.get(pk=referral.pk).version
+    assert f'name="version" value="{current}"' in body
+    again = second.post(step_url(referral, "concerns"), {"summary": "Coordinator's words", "version": current})
+    assert again.status_code == 302
+    assert Referral.objects.get(pk=referral.pk).summary == "Coordinator's words"
+
+
+def test_case_and_history_views_write_the_access_log(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    client = client_for(personas.yv_coordinator)
+    client.get(reverse("referrals:detail", args=[referral.public_id]))
+    client.get(reverse("referrals:history", args=[referral.public_id]))
+    rows = AccessLog.objects.filter(referral=referral, user=personas.yv_coordinator).order_by("at")
+    assert [r.action for r in rows] == [AccessAction.VIEW_CASE, AccessAction.VIEW_HISTORY]
+    assert rows[0].agency == personas.yjs and rows[0].owner_agency == personas.police
+    assert rows[0].ip_address == "127.0.0.1" and rows[0].request_id
+    outsider = client_for(personas.outsider)
+    assert outsider.get(reverse("referrals:detail", args=[referral.public_id])).status_code == 404
+    assert not AccessLog.objects.filter(user=personas.outsider).exists()
+
+
+def test_access_log_page_shows_only_the_admins_agency(personas, client_for):
+    mine = factories.make_submitted(personas.owner)
+    fire = factories.make_agency(short_name="F2", kind="fire")
+    theirs = factories.make_submitted(factories.make_user(fire, "caseworker"))
+    client_for(personas.yv_coordinator).get(reverse("referrals:detail", args=[mine.public_id]))
+    client_for(personas.yv_coordinator).get(reverse("referrals:detail", args=[theirs.public_id]))
+    page = client_for(personas.owner_admin).get(reverse("referrals:access_log")).content.decode()
+    assert mine.reference in page and theirs.reference not in page
+
+
+def test_history_page_shows_field_changes_and_who(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    client = client_for(personas.owner)
+    client.post(step_url(referral, "concerns"), {"summary": "Revised concerns", "version": referral.version})
+    page = client.get(reverse("referrals:history", args=[referral.public_id])).content.decode()
+    assert "Revised concerns" in page and "Test concerns" in page and personas.owner.full_name in page
+
+
+def test_search_is_a_post_and_finds_by_name_or_reference(personas, client_for):
+    referral = factories.make_submitted(personas.owner, first_name="Marigold", last_name="Thornbury")
+    hidden = factories.make_submitted(
+        factories.make_user(personas.housing, "caseworker"), first_name="Marigold", last_name="Thornbury"
+    )
+    client = client_for(personas.owner)
+    assert client.get(reverse("referrals:search")).status_code == 405
+    page = client.post(reverse("referrals:search"), {"q": "  THORNBURY   marigold "}).content.decode()
+    assert referral.reference in page and hidden.reference not in page
+    page = client.post(reverse("referrals:search"), {"q": referral.reference.lower()}).content.decode()
+    assert referral.reference in page
+    page = client.post(reverse("referrals:search"), {"q": "x" * 500}).content.decode()
+    assert "govuk-error-summary" in page
+
+
+def test_list_filters_and_bad_filter_input(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    client = client_for(personas.owner)
+    page = client.get(reverse("referrals:list"), {"status": "submitted"}).content.decode()
+    assert referral.reference in page
+    page = client.get(reverse("referrals:list"), {"status": "closed"}).content.decode()
+    assert referral.reference not in page
+    bad = client.get(
+        reverse("referrals:list"),
+        {"status": "<script>", "received_from_0": "99", "received_from_1": "99", "received_from_2": "99", "page": "x"},
+    )
+    assert bad.status_code == 200 and b"govuk-error-summary" in bad.content
+
+
+def test_share_page_validation_and_happy_path(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    client = client_for(personas.owner)
+    url = reverse("referrals:share", args=[referral.public_id])
+    response = client.post(
+        url, {"agency": personas.police.pk, "level": "view", "lawful_basis": "svd_s16", "reason": "<b>why</b>"}
+    )
+    assert response.status_code == 200 and b"govuk-error-summary" in response.content  # own agency not offered
+    response = client.post(
+        url, {"agency": personas.hospital.pk, "level": "view", "lawful_basis": "svd_s16", "reason": "Youth worker"}
+    )
+    assert response.status_code == 302
+    share = ReferralShare.objects.get(referral=referral)
+    assert share.agency == personas.hospital and share.shared_by == personas.owner
+    revoke = client.post(
+        reverse("referrals:share_revoke", args=[referral.public_id, share.public_id]), {"reason": "Done"}
+    )
+    assert revoke.status_code == 302
+    share.refresh_from_db()
+    assert share.revoked_at is not None
+
+
+def test_read_only_roles_get_403_on_writes(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    manager = client_for(personas.owner_manager)
+    assert manager.get(reverse("referrals:detail", args=[referral.public_id])).status_code == 200
+    assert manager.get(step_url(referral, "concerns")).status_code == 403
+    assert manager.post(step_url(referral, "concerns"), {"summary": "x", "version": 1}).status_code == 403
+    assert manager.get(reverse("referrals:share", args=[referral.public_id])).status_code == 403
+    assert Referral.objects.get(pk=referral.pk).summary == "Test concerns"
+
+
+def test_decline_through_the_page(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    client = client_for(personas.yv_coordinator)
+    url = reverse("referrals:transition", args=[referral.public_id, "decline"])
+    response = client.post(url, {"reason": "", "version": referral.version})
+    assert response.status_code == 200 and b"Enter the reason" in response.content
+    response = client.post(url, {"reason": "Not our service", "version": referral.version})
+    assert response.status_code == 302
+    assert Referral.objects.get(pk=referral.pk).status == Status.DECLINED
