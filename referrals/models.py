@@ -15,7 +15,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from accounts.models import Agency
+from accounts.models import Agency, Role
 
 TEXT_MAX = 10_000
 
@@ -350,6 +350,7 @@ class EventKind(models.TextChoices):
     SHARE_REVOKED = "share_revoked", "Sharing revoked"
     NOTE = "note", "Note"
     PATHWAY = "pathway", "Pathway event"
+    REMINDER = "reminder", "Reminder sent"
 
 
 class ReferralEvent(models.Model):
@@ -535,6 +536,154 @@ class YouthViolenceDetail(models.Model):
             errors["hospital_name"] = "Enter which hospital they attended"
         if errors:
             raise ValidationError(errors)
+
+
+# --- Reminders and notifications (issue 6; services in referrals/reminders.py) ----------------------
+
+
+class ReminderKind(models.TextChoices):
+    REFERRAL_DECISION = "referral_decision", "Referral waiting for a decision"
+    REFERRAL_DECISION_ESCALATION = "referral_decision_escalation", "Referral decision overdue"
+    YV_REVIEW = "yv_review", "Youth violence review due"
+    MARAC_IDVA_CONTACT = "marac_idva_contact", "IDVA contact due"
+    MARAC_RESEARCH = "marac_research", "MARAC research due"
+    MARAC_ACTION_DUE = "marac_action_due", "MARAC action due"
+    MARAC_ACTION_OVERDUE = "marac_action_overdue", "MARAC action overdue"
+    MARAC_REPEAT_REVIEW = "marac_repeat_review", "12 months since the last MARAC"
+    HSB_STRATEGY_DISCUSSION = "hsb_strategy_discussion", "Strategy discussion due"
+    HSB_AIM3_REASSESSMENT = "hsb_aim3_reassessment", "AIM3 re-assessment due"
+    HSB_REVIEW = "hsb_review", "HSB review due"
+    HSB_ORDER_END = "hsb_order_end", "Order ending soon"
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Reminder(models.Model):
+    """An obligation's reminder: a row written in the same transaction as the obligation, sent once when due.
+
+    It goes to a named person (`user`), or to the members of `agency` holding `role` (any case role when
+    blank). `key` is unique, so scheduling the same obligation twice is one reminder, and delivering it
+    twice is impossible: the sender re-checks `state` under a row lock. `enqueued_at` records the last
+    hand-over to the broker; a row that is still pending long after it is handed over again, so a lost
+    message (Redis flushed or restarted) only delays a reminder."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=40, choices=ReminderKind.choices)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="reminders")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField()
+    repeat_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=12, choices=ReminderState.choices, default=ReminderState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(state="pending"), name="reminder_pending_due_idx"),
+            models.Index(fields=["referral", "state"], name="reminder_referral_state_idx"),
+            models.Index(fields=["failed_at"], condition=models.Q(state="failed"), name="reminder_failed_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(agency__isnull=False) | models.Q(user__isnull=False),
+                name="reminder_has_recipient",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(repeat_days__isnull=True) | models.Q(repeat_days__gte=1),
+                name="reminder_repeats_at_most_daily",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_state_display().lower()})"
+
+
+class EmailState(models.TextChoices):
+    PENDING = "pending", "Waiting to be emailed"
+    DIGEST = "digest", "Waiting for the daily digest"
+    SENT = "sent", "Emailed"
+    FAILED = "failed", "Email failed"
+
+
+class Notification(models.Model):
+    """One person's copy of a sent reminder: the in-app message and its email. It carries the case reference
+    and a link only, never names or case content (the text is built from the kind, reference and due date)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="notifications")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40, choices=ReminderKind.choices)
+    reference = models.CharField(max_length=40)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(max_length=12, choices=EmailState.choices, default=EmailState.PENDING)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    email_enqueued_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="notif_user_created_idx"),
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notif_user_unread_idx"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(email_state="pending"), name="notif_email_pending_idx"
+            ),
+            models.Index(fields=["user"], condition=models.Q(email_state="digest"), name="notif_email_digest_idx"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(email_state="failed"), name="notif_email_failed_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reminder", "user"], name="notification_once_per_reminder_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.reference}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class NotificationDigest(models.Model):
+    """A daily digest email sent to one person: at most one per person per day (the unique constraint)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_user_day")]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.user_id} on {self.day}"
 
 
 # --- Reports (issue 7): targets, outcome measures and the population setting live in referrals.reporting ---

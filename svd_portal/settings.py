@@ -4,7 +4,9 @@ Profiles: DJANGO_ENV=development (default, used by `make run`), test, or product
 to start with DEBUG on, the default secret key, or demo mode on. Nothing here is a secret.
 """
 
+import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -170,6 +172,7 @@ GUARDIAN_RENDER_403 = False
 
 # Lockout by username and IP together with a cool-off (security.md 3.6).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.views.lockout_username"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
@@ -277,6 +280,46 @@ SVD_SERVICE_NAME = env.str("SVD_SERVICE_NAME", default="Serious Violence Duty re
 SVD_PARTNERSHIP_NAME = env.str("SVD_PARTNERSHIP_NAME", default="Outer Borough Community Safety Partnership")
 SVD_REFERENCE_PREFIX = env.str("SVD_REFERENCE_PREFIX", default="OB")
 SVD_PAGE_SIZE = env.int("SVD_PAGE_SIZE", default=25)
+
+# --- Reminders and notifications (issue 6: referrals/reminders.py; rules documented in docs/reminders.md) -
+# Each rule counts working days in England and Wales. Override any of them with SVD_REMINDER_RULES, a JSON
+# object merged over these defaults, e.g. SVD_REMINDER_RULES='{"referral_decision": {"working_days": 3}}'.
+SVD_REMINDER_RULES = {
+    "referral_decision": {"working_days": 2, "role": "coordinator"},
+    "referral_decision_escalation": {"working_days": 4, "role": "manager"},
+    "yv_review": {"working_days_before": 2, "role": "coordinator"},
+    "marac_idva_contact": {"working_days": 2},
+    "marac_research": {"working_days_before": 1},
+    "marac_action_due": {"working_days_before": 2},
+    "marac_action_overdue": {"repeat_days": 1},
+    "marac_repeat_review": {"months": 12},
+    "hsb_strategy_discussion": {"working_days": 1},
+    "hsb_aim3_reassessment": {"working_days_before": 5},
+    "hsb_review": {"working_days_before": 5},
+    "hsb_order_end": {"working_days_before": 10},
+}
+for _kind, _rule in env.json("SVD_REMINDER_RULES", default={}).items():
+    SVD_REMINDER_RULES[_kind] = {**SVD_REMINDER_RULES.get(_kind, {}), **_rule}
+SVD_REMINDER_SWEEP_SECONDS = env.int("SVD_REMINDER_SWEEP_SECONDS", default=120)
+# A claimed row still pending this long after it was handed to the broker is handed over again.
+SVD_REMINDER_REQUEUE_SECONDS = env.int("SVD_REMINDER_REQUEUE_SECONDS", default=900)
+SVD_REMINDER_MAX_ATTEMPTS = env.int("SVD_REMINDER_MAX_ATTEMPTS", default=6)
+SVD_REMINDER_BACKOFF_SECONDS = env.int("SVD_REMINDER_BACKOFF_SECONDS", default=60)
+SVD_DIGEST_HOUR = env.int("SVD_DIGEST_HOUR", default=7)  # London time; digests go out at the first sweep after
+# `manage.py runserver` with no broker (make run) starts an in-process sweeper thread running the same code.
+SVD_DEV_SWEEPER = env.bool("SVD_DEV_SWEEPER", default=not PRODUCTION)
+CELERY_BEAT_SCHEDULE["reminders-sweep"] = {
+    "task": "referrals.reminders_sweep",
+    "schedule": float(SVD_REMINDER_SWEEP_SECONDS),
+    "options": {"expires": float(SVD_REMINDER_SWEEP_SECONDS)},
+}
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # e.g. a GOV.UK Notify backend
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+if DJANGO_ENV == "test" and not USING_POSTGRES:
+    # Tests that start real Celery workers need a test database other processes can open: a file per run.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
+        "SVD_TEST_SQLITE_NAME", default=str(Path(tempfile.gettempdir()) / f"svd-test-{os.getpid()}.sqlite3")
+    )
 
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
