@@ -40,6 +40,18 @@ from accounts.middleware import (
 ENROL_DEVICE = "svd_enrol_device"
 
 
+def lockout_username(request, credentials=None) -> str | None:
+    """django-axes: the email address an attempt was for, as sign-in matches it (any letter case). Axes would
+    otherwise look for the user model's USERNAME_FIELD ("email") and find nothing, because the sign-in form and
+    authenticate() call it "username": every attempt would be recorded against no one."""
+    value = (credentials or {}).get("username")
+    if value is None:
+        value = request.POST.get("username") if request is not None else None
+    if not isinstance(value, str):
+        return None
+    return value.strip().lower()[:254] or None
+
+
 def lockout_response(request, original_response=None, credentials=None):
     """django-axes: too many failures for this email address from this network address. No detail given."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
@@ -84,6 +96,13 @@ def _safe_next(request) -> str:
     return reverse("home")
 
 
+def _second_factor_passed(request, device) -> None:
+    """Mark the session as having passed the second factor, under a new session key: a key seen while the
+    session held only a password must not become a fully signed-in one (ASVS 7.2.4)."""
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
 @second_factor_not_required
 @require_http_methods(["GET", "POST"])
 def verify(request):
@@ -95,11 +114,17 @@ def verify(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
-        for device in services.second_factor_devices(request.user):
+        devices = services.second_factor_devices(request.user)
+        throttled = bool(devices) and not any(device.verify_is_allowed()[0] for device in devices)
+        for device in devices:
             if device.verify_token(token):
-                otp_login(request, device)
+                _second_factor_passed(request, device)
                 return HttpResponseRedirect(_safe_next(request))
-        form.add_error("token", "The security code is not correct, or it has already been used")
+        if throttled:
+            # django-otp doubles the wait after each wrong code, so guessing 1,000,000 codes is hopeless.
+            form.add_error("token", "There have been too many wrong codes. Wait a minute, then try again")
+        else:
+            form.add_error("token", "The security code is not correct, or it has already been used")
     return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -124,7 +149,7 @@ def enrol(request):
             form.add_error("token", error.message_dict.get("token", error.messages)[0])
         else:
             request.session.pop(ENROL_DEVICE, None)
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": True})
     qr = segno.make(device.config_url, error="m")
     svg = qr.svg_inline(scale=5, title="QR code for your authenticator app", dark="#0b0c0c", light="#ffffff")
