@@ -25,9 +25,7 @@ LIMIT = settings.AXES_FAILURE_LIMIT
 def attempt(user_or_email, password: str, ip: str, client: Client | None = None):
     client = client or Client()
     email = getattr(user_or_email, "email", user_or_email)
-    return client.post(
-        reverse("accounts:login"), {"username": email, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post(reverse("accounts:login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
 
 
 def lock_out(user_or_email, ip: str = IP_OFFICE):
@@ -52,7 +50,7 @@ def age_attempts(minutes: float) -> None:
 def test_the_settings_are_username_and_ip_together_with_a_cool_off():
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert 3 <= LIMIT <= 10
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
 
 
 def test_repeated_failures_lock_that_email_from_that_address(personas):
@@ -64,9 +62,11 @@ def test_repeated_failures_lock_that_email_from_that_address(personas):
     assert "too many attempts" in body
     assert "15 minutes" in body
     # the right password does not help while locked, and nothing about the account is revealed
-    locked = attempt(user, "correct horse battery staple", IP_OFFICE)
+    client = Client()
+    locked = attempt(user, "correct horse battery staple", IP_OFFICE, client)
     assert locked.status_code == 429
-    assert "_auth_user_id" not in Client().session.keys()
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("accounts:verify"))["Location"].startswith(reverse("accounts:login"))
     assert AccessFailureLog.objects.filter(username=user.email, ip_address=IP_OFFICE).count() >= LIMIT
 
 

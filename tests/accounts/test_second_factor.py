@@ -197,9 +197,8 @@ def test_next_after_second_factor_stays_on_this_site(personas, password_only):
     user = personas.owner
     device = totp_device(user)
     client = password_only(user)
-    response = client.post(
-        reverse("accounts:verify") + "?next=https://evil.example/", {"token": totp_now(device), "next": "//evil.example"}
-    )
+    url = reverse("accounts:verify") + "?next=https://evil.example/"
+    response = client.post(url, {"token": totp_now(device), "next": "//evil.example"})
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
 
