@@ -156,24 +156,7 @@ def next_step(referral: Referral, slug: str) -> JourneyStep | None:
 
 # --- Youth violence pathway -----------------------------------------------------------------------
 
-YV_SUMMARY = [
-    "role",
-    "age_at_referral",
-    "incident_date",
-    "incident_type",
-    "weapon",
-    "injury_severity",
-    "location",
-    "hospital_attended",
-    "hospital_name",
-    "hospital_date",
-    "programme",
-    "engagement",
-    "outcome",
-    "next_review_date",
-    "gang_association",
-    "exploitation",
-]
+YV_SUMMARY = YouthViolenceForm.Meta.fields
 
 
 def _yv_instance(referral: Referral) -> YouthViolenceDetail:

@@ -353,7 +353,22 @@ class EventKind(models.TextChoices):
     REMINDER = "reminder", "Reminder sent"
 
 
-class ReferralEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted through the ORM (audit records)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"{self._meta.verbose_name_plural.capitalize()} are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{self._meta.verbose_name_plural.capitalize()} are append-only")
+
+
+class ReferralEvent(AppendOnlyModel):
     """The case timeline: an append-only record of what happened, written by services."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
@@ -371,13 +386,6 @@ class ReferralEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.referral}: {self.summary}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Timeline events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Timeline events are append-only")
 
 
 class AccessAction(models.TextChoices):
@@ -389,7 +397,7 @@ class AccessAction(models.TextChoices):
     SEARCH = "search", "Found in a search"
 
 
-class AccessLog(models.Model):
+class AccessLog(AppendOnlyModel):
     """Who looked at or exported which case, when and from where. Never any case content."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -414,13 +422,6 @@ class AccessLog(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.referral_reference} at {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("The access log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The access log is append-only")
 
 
 # --- Youth violence intervention pathway ------------------------------------------------------------
@@ -626,7 +627,10 @@ class EmailState(models.TextChoices):
 
 class Notification(models.Model):
     """One person's copy of a sent reminder: the in-app message and its email. It carries the case reference
-    and a link only, never names or case content (the text is built from the kind, reference and due date)."""
+    and a link only, never names or case content (the text is built from the kind, reference and due date).
+
+    Not a case record and not audited: an inbox row whose read and email flags are operational. What was
+    sent, when and to whom is on the audited Reminder and on the case timeline."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
@@ -643,8 +647,6 @@ class Notification(models.Model):
     email_enqueued_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_error = models.CharField(max_length=300, blank=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]
