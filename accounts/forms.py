@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.validators import MaxLengthValidator
 
 from accounts.models import NotificationPreference
 from svd_portal.lib.forms import GovukForm, GovukFormMixin
@@ -23,6 +24,10 @@ class LoginForm(GovukFormMixin, AuthenticationForm):
         self.fields["username"].label = "Email address"
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "username"})
         self.fields["username"].max_length = 254
+        # AuthenticationForm sets max_length after the field is built, so nothing would enforce it: a longer
+        # value would reach authenticate() and the lockout table (255 characters) and fail there.
+        self.fields["username"].validators.append(MaxLengthValidator(254))
+        self.fields["username"].error_messages["max_length"] = "Email address must be 254 characters or fewer"
         self.fields["username"].error_messages["required"] = "Enter your email address"
         self.fields["password"].error_messages["required"] = "Enter your password"
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"

@@ -58,6 +58,9 @@ def govuk_field(bound, heading=False, width="", label_size=""):
     value = bound.value()
     if kind in {"input", "textarea"}:
         value = "" if value is None else value
+    widget = bound.field.widget
+    if isinstance(widget, forms.PasswordInput) and not widget.render_value:
+        value = ""  # a typed password is never sent back in the page
     return render_to_string(
         f"includes/fields/{kind}.html",
         {
