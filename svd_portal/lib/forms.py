@@ -60,6 +60,10 @@ class GovukFormMixin:
                 for validator in field.validators:
                     if getattr(validator, "code", "") == "max_length":
                         validator.message = field.error_messages["max_length"]
+                # Django's own "Null characters are not allowed." in the GOV.UK style of the other messages
+                field.error_messages["null_characters_not_allowed"] = (
+                    f"{(field.label or name).capitalize()} must not contain control or hidden formatting characters"
+                )
             if isinstance(field, forms.IntegerField | forms.DecimalField):
                 field.error_messages["invalid"] = f"{(field.label or name).capitalize()} must be a number"
 
