@@ -315,3 +315,49 @@ def navigation_for(user, path: str) -> list[dict]:
     for item in registry.navigation_badges():
         item(user, result)
     return result
+
+
+# --- Reports (issue 7, referrals.reporting) --------------------------------------------------------
+# Reports show counts only. Managers see partnership-wide counts; every other case role sees counts of
+# exactly the cases their agency can see (the same scoping as the case lists). Targets are set by managers;
+# outside data (outcome measures) and the population figure are kept by system administrators.
+
+
+def can_view_reports(user) -> bool:
+    return can_see_cases(user)
+
+
+def can_view_partnership_reports(user) -> bool:
+    return is_manager(user)
+
+
+def can_set_targets(user) -> bool:
+    return is_manager(user)
+
+
+def can_manage_report_data(user) -> bool:
+    """Outcome measure figures (entry and CSV import) and the adult female population."""
+    return is_system_admin(user)
+
+
+def can_view_outcome_measures(user) -> bool:
+    """Outside data holds no case information: anyone with reports, and the administrators who keep it."""
+    return can_view_reports(user) or can_manage_report_data(user)
+
+
+def can_open_reports(user) -> bool:
+    return can_view_reports(user) or can_manage_report_data(user)
+
+
+def referrals_reportable_to(user) -> QuerySet[Referral]:
+    """The referrals a user's report counts: every submitted referral for a manager, otherwise the submitted
+    referrals their agency can see (`referrals_visible_to`). Drafts are never counted."""
+    from referrals.models import Referral
+
+    if can_view_partnership_reports(user):
+        queryset = Referral.objects.all()
+    elif can_view_reports(user):
+        queryset = referrals_visible_to(user)
+    else:
+        return Referral.objects.none()
+    return queryset.filter(submitted_at__isnull=False)

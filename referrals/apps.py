@@ -9,3 +9,7 @@ class ReferralsConfig(AppConfig):
         from referrals.journey import register_youth_violence
 
         register_youth_violence()
+
+        from referrals.reporting.navigation import register_reports  # issue 7
+
+        register_reports()

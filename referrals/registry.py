@@ -132,3 +132,33 @@ def register_restricted_fields(model_label: str, fields: list[str]) -> None:
 
 def restricted_fields(model_label: str) -> set[str]:
     return set(_restricted.get(model_label, set()))
+
+
+# --- Reports (issue 7): measures a pathway app counts for the report pages ---------------------------
+
+
+@dataclass
+class ReportMeasureProvider:
+    """How a pathway app counts a report measure it owns (for example MARAC's repeat rate, HSB orders).
+
+    totals(referrals, ranges) -> {name: value} for each named (start, end) range of aware datetimes;
+    monthly(referrals, start, end) -> {first day of month (date): value}.
+    `referrals` is the Referral queryset the user's report may count (already scoped and filtered). A value
+    is an int for a count, or referrals.reporting.measures.Rate for a rate. Both must be SQL aggregates:
+    a fixed number of queries whatever the number of cases.
+    """
+
+    totals: Callable[..., dict[str, Any]]
+    monthly: Callable[..., dict[Any, Any]]
+
+
+_report_measures: dict[str, ReportMeasureProvider] = {}
+
+
+def register_report_measure(key: str, provider: ReportMeasureProvider) -> None:
+    """key: a referrals.reporting.models.ReportMeasure value such as "marac_repeat_rate" or "hsb_orders"."""
+    _report_measures[key] = provider
+
+
+def report_measure_provider(key: str) -> ReportMeasureProvider | None:
+    return _report_measures.get(key)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("cases/", include("referrals.urls")),
     path("marac/", include("marac.urls")),
     path("hsb/", include("hsb_pathway.urls")),
+    path("reports/", include("referrals.reporting.urls")),  # issue 7: reports, part of the referrals app
     path("system-admin/", admin.site.urls),
 ]

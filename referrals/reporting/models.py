@@ -110,6 +110,14 @@ class Target(models.Model):
     def __str__(self) -> str:
         return f"{self.get_measure_display()}: {self.describe()}"
 
+    @property
+    def period_label(self) -> str:
+        if self.period_kind == PeriodKind.FINANCIAL_YEAR and self.year:
+            return f"Financial year {self.year}/{str(self.year + 1)[-2:]}"
+        if self.period_kind == PeriodKind.CALENDAR_YEAR and self.year:
+            return f"Calendar year {self.year}"
+        return "Rolling 12 months"
+
     def describe(self) -> str:
         """The target in words, for example "10% more than the previous period" or "at most 12"."""
         value = _plain(self.value)

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, USERS, demo_email, seed_partnership
 from referrals.demo import seed_referrals
+from referrals.reporting.demo import seed_reports
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             partnership = seed_partnership()
             made = seed_referrals(partnership, count=options["referrals"])
             self.stdout.write(f"Demo referrals created: {made}")
+            self.stdout.write(f"Reports: {seed_reports(partnership)}")
             for config in apps.get_app_configs():
                 module_name = f"{config.name}.demo"
                 try:

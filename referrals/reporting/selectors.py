@@ -1,0 +1,755 @@
+"""Every number the report pages show. Each is an SQL aggregate (Count with filter=, TruncMonth, Sum) over
+the referrals the user may count (accounts.permissions.referrals_reportable_to): a fixed number of queries
+whatever the number of cases. Python only ever loops over aggregated rows (at most one per month, measure or
+agency), never over cases.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Count, DateField, FilteredRelation, Q, QuerySet
+from django.db.models.functions import TruncMonth
+
+from accounts import permissions
+from accounts.models import Agency, AgencyKind
+from referrals.models import (
+    LGB_ORIENTATIONS,
+    MINORITISED_ETHNICITIES,
+    Gender,
+    Pathway,
+    PersonRole,
+    YesNoUnknown,
+)
+from referrals.reporting import benchmarks as bm
+from referrals.reporting.measures import (
+    CASES,
+    DATE_FIELD,
+    OUTCOME,
+    PROVIDED,
+    Measure,
+    Rate,
+    all_measures,
+    case_measures,
+)
+from referrals.reporting.models import (
+    Direction,
+    OutcomeMeasureEntry,
+    PartnershipSetting,
+    PeriodKind,
+    ReportMeasure,
+    Target,
+    TargetType,
+)
+from referrals.reporting.periods import Period, add_months, london_midnight
+
+Value = int | Rate | None
+
+ON_TRACK = "on_track"
+AT_RISK = "at_risk"
+OFF_TRACK = "off_track"
+NOT_STARTED = "not_started"
+STATUS_LABELS = {
+    ON_TRACK: "On track",
+    AT_RISK: "At risk",
+    OFF_TRACK: "Off track",
+    NOT_STARTED: "Not started",
+}
+# Projected within this fraction of the target, on the wrong side of it, is "at risk"; further is "off track".
+AT_RISK_MARGIN = Fraction(1, 10)
+
+
+# --- Filters and scope ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    pathway: str = ""
+    agency: Agency | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.pathway or self.agency)
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        if self.pathway:
+            queryset = queryset.filter(pathway=self.pathway)
+        if self.agency is not None:
+            queryset = queryset.filter(owner_agency=self.agency)
+        return queryset
+
+    def describe(self) -> str:
+        parts = []
+        if self.pathway:
+            parts.append(str(Pathway(self.pathway).label))
+        if self.agency is not None:
+            parts.append(f"referred by {self.agency.name}")
+        return ", ".join(parts)
+
+
+def report_scope(user, filters: ReportFilters | None = None) -> QuerySet:
+    queryset = permissions.referrals_reportable_to(user)
+    return filters.apply(queryset) if filters else queryset
+
+
+def is_partnership_wide(user) -> bool:
+    return permissions.can_view_partnership_reports(user)
+
+
+def _in(start: datetime.datetime, end: datetime.datetime) -> Q:
+    return Q(**{f"{DATE_FIELD}__gte": start, f"{DATE_FIELD}__lt": end})
+
+
+# --- Figures for one measure in one period --------------------------------------------------------
+
+
+def as_number(value: Value) -> Fraction | None:
+    """A count as itself, a rate as its percentage (None when it cannot be worked out)."""
+    if value is None:
+        return None
+    if isinstance(value, Rate):
+        return value.percent
+    return Fraction(value)
+
+
+@dataclass
+class Figures:
+    """A measure's numbers: this period so far, the previous period to the same point, the whole previous
+    period, and how much of this period the figures cover (`covered`, 0 to 1)."""
+
+    measure: Measure
+    period: Period
+    current: Value
+    previous_same_point: Value
+    previous: Value
+    covered: Fraction
+    available: bool = True
+
+    @property
+    def complete(self) -> bool:
+        return self.covered >= 1
+
+    @property
+    def projected(self) -> Fraction | None:
+        """The run rate taken to the period's end: count so far / share of the period covered. A rate is
+        already a rate and is not scaled."""
+        current = as_number(self.current)
+        if current is None or self.covered <= 0:
+            return None
+        if self.measure.is_rate or self.covered >= 1:
+            return current
+        return current / self.covered
+
+    @property
+    def change(self) -> Fraction | None:
+        """Change on the previous period to the same point (percentage points for a rate)."""
+        now, before = as_number(self.current), as_number(self.previous_same_point)
+        if now is None or before is None:
+            return None
+        return now - before
+
+    @property
+    def change_percent(self) -> Fraction | None:
+        if self.measure.is_rate:
+            return None
+        now, before = as_number(self.current), as_number(self.previous_same_point)
+        if now is None or not before:
+            return None
+        return (now - before) * 100 / before
+
+
+def status_for(projected: Fraction, goal: Fraction, direction: str) -> str:
+    """On track if the projection reaches the goal; at risk if it falls short (or, where a fall is good,
+    overshoots) by no more than 10% of the goal; off track beyond that."""
+    if direction == Direction.DECREASE:
+        if projected <= goal:
+            return ON_TRACK
+        if projected <= goal * (1 + AT_RISK_MARGIN):
+            return AT_RISK
+        return OFF_TRACK
+    if projected >= goal:
+        return ON_TRACK
+    if projected >= goal * (1 - AT_RISK_MARGIN):
+        return AT_RISK
+    return OFF_TRACK
+
+
+def target_goal(target: Target, previous: Value) -> Fraction | None:
+    """The number the target asks for: itself, or the previous period's whole figure changed by the
+    percentage (None when the previous figure is not known)."""
+    value = Fraction(target.value)
+    if target.target_type == TargetType.ABSOLUTE:
+        return value
+    before = as_number(previous)
+    if before is None:
+        return None
+    return before * (1 + value / 100)
+
+
+@dataclass
+class Assessment:
+    target: Target
+    goal: Fraction | None
+    status: str | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status or "", "Not known")
+
+
+def assess(target: Target | None, figures: Figures) -> Assessment | None:
+    if target is None:
+        return None
+    goal = target_goal(target, figures.previous)
+    projected = figures.projected
+    if figures.covered <= 0:
+        status = NOT_STARTED
+    elif goal is None or projected is None:
+        status = None
+    else:
+        status = status_for(projected, goal, target.direction)
+    return Assessment(target=target, goal=goal, status=status)
+
+
+@dataclass
+class TargetRow:
+    figures: Figures
+    assessment: Assessment | None
+
+    @property
+    def measure(self) -> Measure:
+        return self.figures.measure
+
+
+@dataclass
+class TargetReport:
+    period: Period
+    today: datetime.date
+    rows: list[TargetRow]
+    partnership_wide: bool
+
+    @property
+    def previous(self) -> Period:
+        return self.period.previous()
+
+    @property
+    def with_targets(self) -> list[TargetRow]:
+        return [r for r in self.rows if r.assessment is not None and r.assessment.goal is not None]
+
+    def counts(self) -> dict[str, int]:
+        result = dict.fromkeys(STATUS_LABELS, 0)
+        for row in self.rows:
+            if row.assessment and row.assessment.status in result:
+                result[row.assessment.status] += 1
+        return result
+
+
+# --- Case measures: one aggregate for all of them -------------------------------------------------
+
+
+def _case_ranges(period: Period, today: datetime.date) -> dict[str, tuple[datetime.datetime, datetime.datetime]]:
+    previous = period.previous()
+    return {
+        "current": (period.start_at, period.end_at),
+        "previous_same_point": (previous.start_at, london_midnight(period.same_point(today))),
+        "previous": (previous.start_at, previous.end_at),
+    }
+
+
+def case_measure_totals(
+    scope: QuerySet, measures: list[Measure], ranges: dict[str, tuple[datetime.datetime, datetime.datetime]]
+) -> dict[tuple[str, str], int]:
+    """{(measure key, range name): count}: one query, one Count(filter=...) per measure and range."""
+    if not measures:
+        return {}
+    start = min(r[0] for r in ranges.values())
+    end = max(r[1] for r in ranges.values())
+    aggregates = {
+        f"{m.key}__{name}": Count("pk", filter=m.cases_filter() & _in(s, e))
+        for m in measures
+        for name, (s, e) in ranges.items()
+    }
+    result = scope.filter(_in(start, end)).aggregate(**aggregates)
+    return {tuple(key.split("__", 1)): value or 0 for key, value in result.items()}
+
+
+# --- Outcome measures: monthly figures ------------------------------------------------------------
+
+
+def outcome_months(start: datetime.date, end: datetime.date) -> dict[tuple[str, datetime.date], int]:
+    """{(measure, month): count} for months in [start, end): one query."""
+    rows = OutcomeMeasureEntry.objects.filter(month__gte=start, month__lt=end).values_list("measure", "month", "count")
+    return {(measure, month): count for measure, month, count in rows}
+
+
+def _outcome_figures(measure: Measure, period: Period, months: dict) -> Figures:
+    previous = period.previous()
+    this_months = [m for m in period.months() if (measure.key, m) in months]
+    current = sum(months[(measure.key, m)] for m in this_months) if this_months else None
+    latest = max(this_months) if this_months else None
+    before_months = [m for m in previous.months() if (measure.key, m) in months]
+    previous_total = sum(months[(measure.key, m)] for m in before_months) if before_months else None
+    if latest is None:
+        same_point = None
+    else:
+        cutoff = add_months(latest, -12)
+        same = [m for m in before_months if m <= cutoff]
+        same_point = sum(months[(measure.key, m)] for m in same) if same else None
+    return Figures(
+        measure=measure,
+        period=period,
+        current=current,
+        previous_same_point=same_point,
+        previous=previous_total,
+        covered=Fraction(len(this_months), 12),
+    )
+
+
+# --- Measures counted by pathway apps -------------------------------------------------------------
+
+
+def _provided_figures(measure: Measure, scope: QuerySet, period: Period, today: datetime.date) -> Figures:
+    covered = period.fraction_elapsed(today)
+    provider = measure.provider
+    if provider is None:
+        return Figures(measure, period, None, None, None, covered, available=False)
+    values = provider.totals(scope, _case_ranges(period, today))
+    return Figures(
+        measure=measure,
+        period=period,
+        current=values.get("current"),
+        previous_same_point=values.get("previous_same_point"),
+        previous=values.get("previous"),
+        covered=covered,
+    )
+
+
+# --- Target versus actual -------------------------------------------------------------------------
+
+
+def targets_for(period: Period) -> dict[str, Target]:
+    targets = Target.objects.filter(period_kind=period.kind)
+    targets = targets.filter(year__isnull=True) if period.year is None else targets.filter(year=period.year)
+    return {t.measure: t for t in targets}
+
+
+def target_report(*, user, period: Period, today: datetime.date) -> TargetReport:
+    """Every measure: this period so far, the previous period (to the same point and whole), the target and
+    its status. Queries: one for all case measures, one for outside data, one for targets, and one per
+    measure a pathway app provides."""
+    scope = report_scope(user)
+    ranges = _case_ranges(period, today)
+    totals = case_measure_totals(scope, case_measures(), ranges)
+    previous = period.previous()
+    months = outcome_months(previous.start, period.end)
+    targets = targets_for(period)
+    covered = period.fraction_elapsed(today)
+    rows = []
+    for measure in all_measures():
+        if measure.source == CASES:
+            figures = Figures(
+                measure=measure,
+                period=period,
+                current=totals[(measure.key, "current")],
+                previous_same_point=totals[(measure.key, "previous_same_point")],
+                previous=totals[(measure.key, "previous")],
+                covered=covered,
+            )
+        elif measure.source == OUTCOME:
+            figures = _outcome_figures(measure, period, months)
+        else:
+            figures = _provided_figures(measure, scope, period, today)
+        assessment = assess(targets.get(measure.key), figures) if figures.available else None
+        rows.append(TargetRow(figures=figures, assessment=assessment))
+    return TargetReport(period=period, today=today, rows=rows, partnership_wide=is_partnership_wide(user))
+
+
+# --- Year on year by month ------------------------------------------------------------------------
+
+
+@dataclass
+class MonthRow:
+    month: datetime.date
+    previous_month: datetime.date
+    current: Value
+    previous: Value
+    future: bool
+
+    @property
+    def change(self) -> Fraction | None:
+        now, before = as_number(self.current), as_number(self.previous)
+        if self.future or now is None or before is None:
+            return None
+        return now - before
+
+
+@dataclass
+class YearOnYear:
+    measure: Measure
+    period: Period
+    filters: ReportFilters
+    rows: list[MonthRow]
+    figures: Figures
+    partnership_wide: bool
+    filters_ignored: bool = False
+
+    @property
+    def previous(self) -> Period:
+        return self.period.previous()
+
+
+def _monthly_cases(scope: QuerySet, measure: Measure, start: datetime.datetime, end: datetime.datetime) -> dict:
+    rows = (
+        scope.filter(measure.cases_filter() & _in(start, end))
+        .annotate(month=TruncMonth(DATE_FIELD, output_field=DateField()))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    return {row["month"]: row["n"] for row in rows}
+
+
+def year_on_year(*, user, measure: Measure, period: Period, filters: ReportFilters, today: datetime.date) -> YearOnYear:
+    """This period's months beside the same months of the previous period: one query."""
+    previous = period.previous()
+    ignored = measure.source == OUTCOME and filters.any
+    scope = report_scope(user, None if measure.source == OUTCOME else filters)
+    if measure.source == CASES:
+        monthly = _monthly_cases(scope, measure, previous.start_at, period.end_at)
+    elif measure.source == OUTCOME:
+        entries = outcome_months(previous.start, period.end)
+        monthly = {month: count for (key, month), count in entries.items() if key == measure.key}
+    elif measure.provider is not None:
+        monthly = measure.provider.monthly(scope, previous.start_at, period.end_at)
+    else:
+        monthly = {}
+    this_month = today.replace(day=1)
+    rows = []
+    for month, before in zip(period.months(), previous.months(), strict=True):
+        future = month > this_month
+        empty = 0 if measure.source == CASES else None
+        rows.append(
+            MonthRow(
+                month=month,
+                previous_month=before,
+                current=None if future else monthly.get(month, empty),
+                previous=monthly.get(before, empty),
+                future=future,
+            )
+        )
+    figures = _yoy_figures(measure, scope, period, rows, today)
+    return YearOnYear(
+        measure=measure,
+        period=period,
+        filters=filters,
+        rows=rows,
+        figures=figures,
+        partnership_wide=is_partnership_wide(user),
+        filters_ignored=ignored,
+    )
+
+
+def _yoy_figures(
+    measure: Measure, scope: QuerySet, period: Period, rows: list[MonthRow], today: datetime.date
+) -> Figures:
+    """The totals row: worked out exactly as on the target page (to the same day of the previous period)."""
+    if measure.source == OUTCOME:
+        months = {(measure.key, r.month): r.current for r in rows if r.current is not None}
+        months.update({(measure.key, r.previous_month): r.previous for r in rows if r.previous is not None})
+        return _outcome_figures(measure, period, months)
+    if measure.source == PROVIDED:
+        return _provided_figures(measure, scope, period, today)
+    totals = case_measure_totals(scope, [measure], _case_ranges(period, today))
+    return Figures(
+        measure=measure,
+        period=period,
+        current=totals[(measure.key, "current")],
+        previous_same_point=totals[(measure.key, "previous_same_point")],
+        previous=totals[(measure.key, "previous")],
+        covered=period.fraction_elapsed(today),
+    )
+
+
+# --- Breakdowns -----------------------------------------------------------------------------------
+
+
+@dataclass
+class BreakdownRow:
+    key: str
+    label: str
+    current: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.current - self.previous
+
+    @property
+    def change_percent(self) -> Fraction | None:
+        if not self.previous:
+            return None
+        return Fraction(self.current - self.previous, self.previous) * 100
+
+
+@dataclass
+class Breakdown:
+    slug: str
+    title: str
+    dimension: str
+    rows: list[BreakdownRow]
+
+    @property
+    def total_current(self) -> int:
+        return sum(r.current for r in self.rows)
+
+    @property
+    def total_previous(self) -> int:
+        return sum(r.previous for r in self.rows)
+
+
+@dataclass
+class Breakdowns:
+    period: Period
+    filters: ReportFilters
+    tables: list[Breakdown]
+    partnership_wide: bool
+    same_point: datetime.date
+    today: datetime.date
+
+    def table(self, slug: str) -> Breakdown:
+        return next(t for t in self.tables if t.slug == slug)
+
+
+def breakdowns(*, user, period: Period, filters: ReportFilters, today: datetime.date) -> Breakdowns:
+    """Referrals this period so far and in the previous period to the same point, by referring agency, by
+    agency kind and by pathway: three grouped queries."""
+    scope = report_scope(user, filters)
+    ranges = _case_ranges(period, today)
+    current = _in(*ranges["current"])
+    before = _in(*ranges["previous_same_point"])
+    base = scope.filter(current | before)
+    counts = {"current": Count("pk", filter=current), "previous": Count("pk", filter=before)}
+
+    agency_rows = (
+        base.values("owner_agency__short_name", "owner_agency__name")
+        .annotate(**counts)
+        .order_by("-current", "owner_agency__name")
+    )
+    by_agency = [
+        BreakdownRow(r["owner_agency__short_name"], r["owner_agency__name"], r["current"], r["previous"])
+        for r in agency_rows
+    ]
+    kind_labels = dict(AgencyKind.choices)
+    kind_rows = base.values("owner_agency__kind").annotate(**counts).order_by("-current", "owner_agency__kind")
+    by_kind = [
+        BreakdownRow(
+            r["owner_agency__kind"],
+            str(kind_labels.get(r["owner_agency__kind"], r["owner_agency__kind"])),
+            r["current"],
+            r["previous"],
+        )
+        for r in kind_rows
+    ]
+    pathway_rows = {r["pathway"]: r for r in base.values("pathway").annotate(**counts).order_by("pathway")}
+    by_pathway = [
+        BreakdownRow(
+            value,
+            str(label),
+            pathway_rows.get(value, {}).get("current", 0),
+            pathway_rows.get(value, {}).get("previous", 0),
+        )
+        for value, label in Pathway.choices
+        if not filters.pathway or filters.pathway == value
+    ]
+    return Breakdowns(
+        period=period,
+        filters=filters,
+        tables=[
+            Breakdown("agency", "By referring agency", "Referring agency", by_agency),
+            Breakdown("kind", "By kind of agency", "Kind of agency", by_kind),
+            Breakdown("pathway", "By pathway", "Pathway", by_pathway),
+        ],
+        partnership_wide=is_partnership_wide(user),
+        same_point=period.same_point(today),
+        today=today,
+    )
+
+
+# --- MARAC benchmarks -----------------------------------------------------------------------------
+
+
+@dataclass
+class BenchmarkRow:
+    key: str
+    label: str
+    value: Fraction | None  # the partnership's figure (a percentage, or cases per 10,000)
+    rate: Rate | None  # numerator and denominator behind a share
+    recommended: str
+    national: str
+    unit: str  # "percent" or "per_10000"
+    note: str = ""
+    available: bool = True
+
+
+@dataclass
+class Benchmarks:
+    period: Period
+    today: datetime.date
+    cases: int
+    population: int | None
+    population_source: str
+    covered: Fraction
+    rows: list[BenchmarkRow]
+    partnership_wide: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.covered >= 1
+
+    def row(self, key: str) -> BenchmarkRow:
+        return next(r for r in self.rows if r.key == key)
+
+
+def partnership_setting() -> PartnershipSetting | None:
+    return PartnershipSetting.objects.filter(pk=PartnershipSetting.SINGLETON_ID).first()
+
+
+def per_10000(cases: int, population: int | None, covered: Fraction) -> Fraction | None:
+    """Cases per 10,000 adult women per year: a part-year is scaled up to a whole year at its run rate."""
+    if not population or covered <= 0:
+        return None
+    return Fraction(cases) * 10_000 / population / covered
+
+
+def marac_benchmarks(*, user, period: Period, today: datetime.date) -> Benchmarks:
+    """The MARAC figures SafeLives publishes, for this partnership: one aggregate over MARAC referrals and
+    their subjects, one for the population setting, and one for the repeat rate if MARAC provides it."""
+    scope = report_scope(user).filter(pathway=Pathway.MARAC)
+    covered = period.fraction_elapsed(today)
+    victims = scope.filter(_in(period.start_at, period.end_at)).annotate(
+        victim=FilteredRelation("people", condition=Q(people__role=PersonRole.SUBJECT))
+    )
+    figures = victims.aggregate(
+        cases=Count("pk", distinct=True),
+        non_police=Count("pk", distinct=True, filter=~Q(owner_agency__kind=AgencyKind.POLICE)),
+        minoritised=Count("pk", distinct=True, filter=Q(victim__ethnicity__in=MINORITISED_ETHNICITIES)),
+        lgbt=Count(
+            "pk", distinct=True, filter=Q(victim__sexual_orientation__in=LGB_ORIENTATIONS) | Q(victim__trans="yes")
+        ),
+        disabled=Count("pk", distinct=True, filter=Q(victim__disability=YesNoUnknown.YES)),
+        male=Count("pk", distinct=True, filter=Q(victim__gender=Gender.MALE)),
+    )
+    cases = figures["cases"] or 0
+    setting = partnership_setting()
+    population = setting.adult_female_population if setting else None
+
+    def share(key: str) -> Rate:
+        return Rate(figures[key] or 0, cases)
+
+    repeat = _provided_figures(
+        next(m for m in all_measures() if m.key == ReportMeasure.MARAC_REPEAT_RATE), scope, period, today
+    )
+    repeat_rate = repeat.current if isinstance(repeat.current, Rate) else None
+    rows = [
+        BenchmarkRow(
+            "per_10000",
+            "Cases per 10,000 adult women (16 and over) a year",
+            per_10000(cases, population, covered),
+            None,
+            bm.RECOMMENDED_PER_10000,
+            bm.NATIONAL["per_10000"],
+            "per_10000",
+            note="" if population else "The adult female population has not been set",
+            available=bool(population),
+        ),
+        BenchmarkRow(
+            "repeat",
+            "Repeat cases",
+            repeat_rate.percent if repeat_rate else None,
+            repeat_rate,
+            bm.NO_RECOMMENDATION,
+            bm.NATIONAL["repeat"],
+            "percent",
+            note="" if repeat.available else "Not available yet: the MARAC pathway does not report repeats",
+            available=repeat.available,
+        ),
+    ]
+    for key, label, recommended in [
+        ("non_police", "Referrals from agencies other than the police", bm.NO_RECOMMENDATION),
+        ("minoritised", "Black, Asian or racially minoritised victims", bm.NO_RECOMMENDATION),
+        ("lgbt", "LGBT+ victims", bm.NO_RECOMMENDATION),
+        ("disabled", "Disabled victims", bm.RECOMMENDED_DISABLED),
+        ("male", "Male victims", bm.NO_RECOMMENDATION),
+    ]:
+        rate = share(key)
+        rows.append(BenchmarkRow(key, label, rate.percent, rate, recommended, bm.NATIONAL[key], "percent"))
+    return Benchmarks(
+        period=period,
+        today=today,
+        cases=cases,
+        population=population,
+        population_source=setting.population_source if setting else "",
+        covered=covered,
+        rows=rows,
+        partnership_wide=is_partnership_wide(user),
+    )
+
+
+# --- Outcome measures -----------------------------------------------------------------------------
+
+
+@dataclass
+class OutcomeSeries:
+    measure: Measure
+    rows: list[MonthRow]
+    figures: Figures
+
+
+def outcome_report(*, period: Period, today: datetime.date) -> list[OutcomeSeries]:
+    """The three outcome measures month by month, this period beside the previous: one query."""
+    previous = period.previous()
+    months = outcome_months(previous.start, period.end)
+    this_month = today.replace(day=1)
+    result = []
+    for measure in [m for m in all_measures() if m.source == OUTCOME]:
+        rows = [
+            MonthRow(
+                month=month,
+                previous_month=before,
+                current=months.get((measure.key, month)),
+                previous=months.get((measure.key, before)),
+                future=month > this_month,
+            )
+            for month, before in zip(period.months(), previous.months(), strict=True)
+        ]
+        result.append(OutcomeSeries(measure=measure, rows=rows, figures=_outcome_figures(measure, period, months)))
+    return result
+
+
+# --- Targets --------------------------------------------------------------------------------------
+
+
+def target_list() -> list[Target]:
+    return list(Target.objects.select_related("set_by").order_by("period_kind", "-year", "measure"))
+
+
+def target_for_manager(*, user, public_id) -> Target:
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    permissions.require(permissions.can_set_targets(user))
+    try:
+        return Target.objects.get(public_id=public_id)
+    except (Target.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404("No such target") from exc
+
+
+def target_history(target: Target) -> list[Any]:
+    return list(target.history.select_related("history_user").order_by("-history_date", "-history_id"))
+
+
+def period_kind_label(kind: str) -> str:
+    return str(PeriodKind(kind).label)
