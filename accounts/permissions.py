@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from guardian.shortcuts import assign_perm, remove_perm
@@ -286,6 +286,99 @@ def referral_access_sync(referral: Referral) -> dict[int, str]:
         for level in have - want:
             remove_perm(f"referrals.{level}_referral", group, referral)
     return wanted
+
+
+# --- Reminders and notifications (issue 6: referrals/reminders.py) --------------------------------
+
+
+def reminder_recipients(reminder) -> list[User]:
+    """Who a due reminder goes to: the named person, or the members of the named agency who hold the named
+    role (any case role when none is named). Only active people in active agencies whose agency may still see
+    the case: a reminder is never a way to learn about a case you cannot open."""
+    from accounts.models import User
+
+    users = User.objects.filter(is_active=True, membership__agency__is_active=True)
+    if reminder.user_id:
+        users = users.filter(pk=reminder.user_id)
+    if reminder.agency_id:
+        users = users.filter(membership__agency_id=reminder.agency_id)
+    if reminder.role:
+        users = users.filter(**{f"membership__{Membership.ROLE_FIELDS[Role(reminder.role)]}": True})
+    else:
+        case_role = Q()
+        for role in CASE_ROLES:
+            case_role |= Q(**{f"membership__{Membership.ROLE_FIELDS[role]}": True})
+        users = users.filter(case_role)
+    rows = _perm_model().objects.filter(
+        group_id=OuterRef("membership__agency__group_id"),
+        permission_id=_permission_id("view_referral"),
+        content_object_id=reminder.referral_id,
+    )
+    return list(users.filter(Exists(rows)).order_by("pk"))
+
+
+def notifications_of(user) -> QuerySet:
+    """A person's own notifications, and nobody else's."""
+    from referrals.models import Notification
+
+    if user is None or not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user)
+
+
+def notification_for_user(user, public_id):
+    """One of the person's own notifications; 404 for anyone else's, as for one that does not exist."""
+    from referrals.models import Notification
+
+    try:
+        return notifications_of(user).get(public_id=public_id)
+    except (Notification.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404("No such notification") from exc
+
+
+def can_manage_reminders(user) -> bool:
+    """Failed reminders and emails: system administrators see all; agency administrators their agency's."""
+    return is_system_admin(user) or is_agency_admin(user)
+
+
+def reminders_failed_visible_to(user) -> QuerySet:
+    from referrals.models import Reminder, ReminderState
+
+    require(can_manage_reminders(user))
+    failed = Reminder.objects.filter(state=ReminderState.FAILED)
+    if is_system_admin(user):
+        return failed
+    agency = agency_of(user)
+    return failed.filter(Q(agency=agency) | Q(user__membership__agency=agency))
+
+
+def notifications_failed_visible_to(user) -> QuerySet:
+    from referrals.models import EmailState, Notification
+
+    require(can_manage_reminders(user))
+    failed = Notification.objects.filter(email_state=EmailState.FAILED)
+    if is_system_admin(user):
+        return failed
+    return failed.filter(user__membership__agency=agency_of(user))
+
+
+def failed_reminder_for_admin(user, public_id):
+    """403 for someone who manages no reminders; 404 for a reminder outside their agency or not failed."""
+    from referrals.models import Reminder
+
+    try:
+        return reminders_failed_visible_to(user).get(public_id=public_id)
+    except (Reminder.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404("No such reminder") from exc
+
+
+def failed_email_for_admin(user, public_id):
+    from referrals.models import Notification
+
+    try:
+        return notifications_failed_visible_to(user).get(public_id=public_id)
+    except (Notification.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404("No such email") from exc
 
 
 # --- Navigation -----------------------------------------------------------------------------------

@@ -6,6 +6,11 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referrals"
 
     def ready(self) -> None:
+        from referrals import dev_sweeper, reminder_hooks  # issue 6: reminders and notifications
+
+        reminder_hooks.register()
+        dev_sweeper.maybe_start()
+
         from referrals.journey import register_youth_violence
 
         register_youth_violence()

@@ -5,7 +5,8 @@ A pathway app registers, from its AppConfig.ready():
 - sections it adds to the case page (`CaseSection`),
 - access providers: extra agencies that should see a referral (for example MARAC meeting attendees),
 - a share rule: a check run before a referral on its pathway is shared,
-- navigation items, and lifecycle hooks called by core services after a workflow move.
+- navigation items, and lifecycle hooks called by core services after a workflow move or after a row that
+  belongs to a referral is saved.
 """
 
 from __future__ import annotations
@@ -122,6 +123,21 @@ def register_transition_hook(hook: Callable[..., None]) -> None:
 
 def transition_hooks() -> list[Callable[..., None]]:
     return list(_transition_hooks)
+
+
+_part_saved_hooks: list[Callable[..., None]] = []
+
+
+def register_part_saved_hook(hook: Callable[..., None]) -> None:
+    """hook(referral=, instance=, actor=, is_new=) runs inside referral_part_save's transaction after a row that
+    belongs to the referral (a person, pathway details) is saved: for example to keep a review reminder in step
+    with a review date."""
+    if hook not in _part_saved_hooks:
+        _part_saved_hooks.append(hook)
+
+
+def part_saved_hooks() -> list[Callable[..., None]]:
+    return list(_part_saved_hooks)
 
 
 def register_restricted_fields(model_label: str, fields: list[str]) -> None:

@@ -302,3 +302,45 @@ def access_log_for_admin(*, user, number: int = 1) -> Page:
     queryset = AccessLog.objects.filter(owner_agency=agency)
     total = queryset.count()
     return paginate(queryset.select_related("user", "agency").order_by("-at", "-id"), number=number, total=total)
+
+
+# --- Reminders and notifications (issue 6) ---------------------------------------------------------
+
+
+def notifications_unread_count(*, user) -> int:
+    """The header badge: one COUNT over the partial index notif_user_unread_idx."""
+    return permissions.notifications_of(user).filter(read_at__isnull=True).count()
+
+
+def notifications_page(*, user, number: int = 1) -> Page:
+    """A person's own notifications, newest first, with the case for the link (one join)."""
+    queryset = permissions.notifications_of(user)
+    total = queryset.count()
+    return paginate(
+        queryset.select_related("referral").only(
+            "public_id",
+            "kind",
+            "reference",
+            "due_at",
+            "created_at",
+            "read_at",
+            "email_state",
+            "referral_id",
+            "referral__public_id",
+        ),
+        number=number,
+        total=total,
+    )
+
+
+def reminder_failures(*, user, number: int = 1) -> tuple[Page, list]:
+    """Failed reminders (a page of them) and failed emails (the latest 50) the administrator may see."""
+    reminders = permissions.reminders_failed_visible_to(user)
+    total = reminders.count()
+    page = paginate(
+        reminders.select_related("agency", "referral").order_by("-failed_at", "-id"), number=number, total=total
+    )
+    emails = list(
+        permissions.notifications_failed_visible_to(user).select_related("user", "referral").order_by("-id")[:50]
+    )
+    return page, emails

@@ -146,6 +146,8 @@ def referral_part_save(
             else (EventKind.PERSON_UPDATED if isinstance(instance, Person) else EventKind.UPDATED)
         )
         event_record(referral=locked, actor=actor, kind=kind, summary=f"Updated: {section}")
+    for hook in registry.part_saved_hooks():
+        hook(referral=locked, instance=instance, actor=actor, is_new=is_new)
     referral.version = locked.version
     return instance
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import views, views_reminders
 
 app_name = "referrals"
 
@@ -9,6 +9,12 @@ urlpatterns = [
     path("search/", views.case_search, name="search"),
     path("new/", views.referral_start, name="start"),
     path("access-log/", views.access_log, name="access_log"),
+    path("notifications/", views_reminders.notifications, name="notifications"),
+    path("notifications/read-all/", views_reminders.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<uuid:public_id>/read/", views_reminders.notification_read, name="notification_read"),
+    path("reminders/failed/", views_reminders.reminder_failures, name="reminder_failures"),
+    path("reminders/<uuid:public_id>/retry/", views_reminders.reminder_retry, name="reminder_retry"),
+    path("reminders/emails/<uuid:public_id>/retry/", views_reminders.email_retry, name="email_retry"),
     path("<uuid:public_id>/", views.case_detail, name="detail"),
     path("<uuid:public_id>/history/", views.case_history, name="history"),
     path("<uuid:public_id>/questions/<slug:slug>/", views.referral_step, name="step"),

@@ -68,3 +68,26 @@ def deadline_after(moment: datetime.datetime, days: int) -> datetime.datetime:
     """The end of the working day `days` working days after `moment` (in London time)."""
     local = timezone.localtime(moment)
     return end_of_working_day(add_working_days(local.date(), days))
+
+
+def subtract_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The date `days` working days before `start` (0 gives `start` itself if it is a working day, or the
+    working day before). Used for "remind N working days before the review date"."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current = start
+    if days == 0:
+        while not is_working_day(current):
+            current -= datetime.timedelta(days=1)
+        return current
+    remaining = days
+    while remaining:
+        current -= datetime.timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def start_of_working_day(day: datetime.date) -> datetime.datetime:
+    hour = getattr(settings, "SVD_WORKING_DAY_START_HOUR", 9)
+    return datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=timezone.get_default_timezone())

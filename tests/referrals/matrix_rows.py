@@ -85,3 +85,76 @@ SPECS = [
 ]
 
 _ = NOT_FOUND
+
+
+# --- Reminders and notifications (issue 6) ---------------------------------------------------------
+
+
+def setup_world(world) -> None:
+    """A notification for `owner`, and a failed reminder and a failed email addressed to the owner's agency."""
+    from referrals.models import EmailState, ReminderState
+    from tests import factories
+
+    p = world.personas
+    world.extra["notification"] = factories.make_notification(p.owner, world.own)
+    failed = factories.make_reminder(world.own, agency=p.police, role="manager", key="matrix-failed")
+    failed.state, failed.last_error = ReminderState.FAILED, "Nobody to send it to"
+    failed.save()
+    world.extra["failed_reminder"] = failed
+    world.extra["failed_email"] = factories.make_notification(
+        p.owner, world.own, email_state=EmailState.FAILED, email_error="Could not send the email"
+    )
+
+
+def _extra_kwargs(name):
+    from tests.matrix import MISSING
+
+    def kwargs(world, target):
+        row = world.extra.get(name) if target == "own" else None
+        return {"public_id": row.public_id if row is not None else MISSING}
+
+    return kwargs
+
+
+def own_notification(persona, target):
+    """Only the person a notification is for may touch it; for anyone else it does not exist."""
+    from tests.matrix import LOGIN
+
+    if persona == "anonymous":
+        return LOGIN
+    return REDIRECT if persona == "owner" and target == "own" else NOT_FOUND
+
+
+def reminder_admin(persona, target):
+    """Agency administrators (and system administrators) retry their agency's failed reminders."""
+    from tests.matrix import FORBIDDEN, LOGIN
+
+    if persona == "anonymous":
+        return LOGIN
+    if persona != "owner_admin":
+        return FORBIDDEN
+    return REDIRECT if target == "own" else NOT_FOUND
+
+
+def _everyone(ok):
+    from tests.matrix import everyone
+
+    return everyone(ok)
+
+
+SPECS += [
+    Spec("referrals:notifications", _everyone(OK)),
+    Spec("referrals:notifications_read_all", _everyone(REDIRECT), method="post"),
+    Spec(
+        "referrals:notification_read",
+        own_notification,
+        _extra_kwargs("notification"),
+        ("own", "missing"),
+        method="post",
+    ),
+    Spec("referrals:reminder_failures", role_page({"owner_admin"})),
+    Spec(
+        "referrals:reminder_retry", reminder_admin, _extra_kwargs("failed_reminder"), ("own", "missing"), method="post"
+    ),
+    Spec("referrals:email_retry", reminder_admin, _extra_kwargs("failed_email"), ("own", "missing"), method="post"),
+]

@@ -2,7 +2,13 @@ import datetime
 
 import pytest
 
-from svd_portal.lib.working_days import add_working_days, deadline_after, is_working_day, working_days_between
+from svd_portal.lib.working_days import (
+    add_working_days,
+    deadline_after,
+    is_working_day,
+    subtract_working_days,
+    working_days_between,
+)
 
 D = datetime.date
 
@@ -47,3 +53,26 @@ def test_deadline_is_end_of_working_day_in_london():
 def test_negative_days_refused():
     with pytest.raises(ValueError, match="negative"):
         add_working_days(D(2026, 1, 5), -1)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        (D(2026, 12, 29), 1, D(2026, 12, 24)),  # back over Boxing Day (substitute Mon 28th) and Christmas Day
+        (D(2027, 1, 4), 1, D(2026, 12, 31)),  # back over New Year's Day (Fri) and the weekend
+        (D(2027, 1, 5), 3, D(2026, 12, 30)),
+        (D(2027, 1, 1), 0, D(2026, 12, 31)),  # a bank holiday, 0 days -> the working day before
+        (D(2026, 11, 30), 1, D(2026, 11, 27)),  # Monday - 1 -> Friday
+    ],
+)
+def test_subtract_working_days(start, days, expected):
+    assert subtract_working_days(start, days) == expected
+
+
+def test_subtract_is_the_inverse_of_add_on_working_days():
+    day = D(2026, 12, 1)
+    while day < D(2027, 1, 31):
+        if is_working_day(day):
+            for n in (1, 2, 5):
+                assert subtract_working_days(add_working_days(day, n), n) == day
+        day += datetime.timedelta(days=1)

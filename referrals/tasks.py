@@ -1,0 +1,50 @@
+"""Celery tasks for reminders: thin wrappers taking ids only (never names or case content, which Celery
+copies into message headers and logs). The logic, and every retry and failure rule, is in referrals.reminders.
+
+Beat runs `referrals.reminders_sweep` every SVD_REMINDER_SWEEP_SECONDS (settings.CELERY_BEAT_SCHEDULE). The
+sweep claims due rows and publishes one short task per reminder, email or digest. Every task re-checks its
+row under a lock, so a message delivered twice (acks_late redelivery, two beats, a requeue after a lost
+message) sends once. Failures are recorded on the row with a backoff time and picked up by a later sweep,
+rather than as ETA retries on the broker: nothing is lost if Redis is restarted or flushed.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from referrals import reminders
+
+# Publishing from the sweep: fail fast if the broker is down, so the claim rolls forward to the next sweep.
+PUBLISH_OPTIONS = {"retry": True, "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}}
+
+
+class CeleryPublisher:
+    def reminder(self, reminder_id: int) -> None:
+        reminder_send.apply_async((reminder_id,), **PUBLISH_OPTIONS)
+
+    def email(self, notification_id: int) -> None:
+        notification_email.apply_async((notification_id,), **PUBLISH_OPTIONS)
+
+    def digest(self, user_id: int, day: str) -> None:
+        digest_send.apply_async((user_id, day), **PUBLISH_OPTIONS)
+
+
+@shared_task(name="referrals.reminders_sweep")
+def reminders_sweep() -> dict:
+    result = reminders.sweep(publish=CeleryPublisher())
+    return {"reminders": len(result.reminders), "emails": len(result.emails), "digests": len(result.digests)}
+
+
+@shared_task(name="referrals.reminder_send")
+def reminder_send(reminder_id: int) -> str:
+    return reminders.reminder_process(reminder_id=reminder_id).outcome
+
+
+@shared_task(name="referrals.notification_email")
+def notification_email(notification_id: int) -> bool:
+    return reminders.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name="referrals.digest_send")
+def digest_send(user_id: int, day: str) -> bool:
+    return reminders.digest_send(user_id=user_id, day=day)

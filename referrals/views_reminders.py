@@ -1,0 +1,67 @@
+"""Notification and reminder pages (issue 6): thin views over referrals.selectors and referrals.reminders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import permissions
+from referrals import reminders, selectors
+
+
+@require_http_methods(["GET"])
+def notifications(request):
+    page = selectors.notifications_page(user=request.user, number=selectors.page_number(request.GET.get("page")))
+    return render(request, "referrals/notifications.html", {"page": page})
+
+
+@require_POST
+def notification_read(request, public_id):
+    notification = permissions.notification_for_user(request.user, public_id)
+    reminders.notification_mark_read(notification=notification, actor=request.user)
+    return redirect("referrals:notifications")
+
+
+@require_POST
+def notifications_read_all(request):
+    count = reminders.notifications_mark_all_read(actor=request.user)
+    if count:
+        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read")
+    return redirect("referrals:notifications")
+
+
+@require_http_methods(["GET"])
+def reminder_failures(request):
+    permissions.require(permissions.can_manage_reminders(request.user))
+    page, emails = selectors.reminder_failures(user=request.user, number=selectors.page_number(request.GET.get("page")))
+    return render(
+        request,
+        "referrals/reminder_failures.html",
+        {"page": page, "emails": emails},
+    )
+
+
+@require_POST
+def reminder_retry(request, public_id):
+    reminder = permissions.failed_reminder_for_admin(request.user, public_id)
+    try:
+        reminders.reminder_retry(reminder=reminder, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The reminder for {reminder.referral.display_reference} will be sent again")
+    return redirect("referrals:reminder_failures")
+
+
+@require_POST
+def email_retry(request, public_id):
+    notification = permissions.failed_email_for_admin(request.user, public_id)
+    try:
+        reminders.notification_email_retry(notification=notification, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The email about {notification.reference} will be sent again")
+    return redirect("referrals:reminder_failures")
