@@ -410,6 +410,87 @@ def navigation_for(user, path: str) -> list[dict]:
     return result
 
 
+# --- HSB pathway (hsb_pathway) ---------------------------------------------------------------------
+# Who may record and move harmful sexual behaviour cases. Case access itself is the referral's (above).
+
+HSB_RECORDING_STATUSES = frozenset({"submitted", "accepted", "open"})
+HSB_MOVING_STATUSES = frozenset({"accepted", "open"})
+
+
+def hsb_case_for_user(user, public_id, need: str = VIEW, queryset: QuerySet | None = None) -> Referral:
+    """An HSB referral the user may see (404 otherwise, the same as for a referral on another pathway or none
+    at all); PermissionDenied if `need` is CHANGE and they may not record on it."""
+    referral = referral_for_user(user, public_id, queryset=queryset)
+    if referral.pathway != "hsb" or referral.status == "draft":
+        raise Http404("No such referral")
+    if need == CHANGE and not hsb_can_record(user, referral):
+        raise PermissionDenied
+    return referral
+
+
+def hsb_can_record(user, referral: Referral) -> bool:
+    """Record stage work (strategy discussion, assessments, interventions, reviews): a caseworker or
+    coordinator whose agency may change the case, while the case is live."""
+    return referral.status in HSB_RECORDING_STATUSES and can_change_referral(user, referral)
+
+
+def hsb_can_record_order(user, referral: Referral) -> bool:
+    """Orders outlive the case work: they (and their variations, renewals, breaches and discharge) may be
+    recorded on a closed HSB case too, by a caseworker or coordinator whose agency holds change permission."""
+    agency = agency_of(user)
+    if agency is None or not has_role(user, *WRITE_ROLES):
+        return False
+    if referral.status not in HSB_RECORDING_STATUSES | {"closed"}:
+        return False
+    return agency_can(agency, referral, CHANGE)
+
+
+def hsb_is_hub_member(user) -> bool:
+    """A case role in the HSB hub agency (children's services): they get the HSB case list in the navigation."""
+    agency = agency_of(user)
+    return agency is not None and can_see_cases(user) and agency.pk == hub_agency_id("hsb")
+
+
+def hsb_can_move_stage(user, referral: Referral) -> bool:
+    """Moving an HSB case between stages (and closing it) is the HSB hub coordinator's decision. The service
+    also refuses, with its own message, until the hub has accepted the referral (HSB_MOVING_STATUSES)."""
+    agency = agency_of(user)
+    if agency is None or not has_role(user, Role.COORDINATOR) or referral.status in {"draft", "declined"}:
+        return False
+    hub = hub_agency_id("hsb") or referral.owner_agency_id
+    return agency.pk == hub
+
+
+def hsb_share_problem(*, referral: Referral, agency: Agency, lawful_basis: str) -> str | None:
+    """The HSB pathway's share rule (registered with referrals.registry): the Serious Violence Duty's sharing
+    power (PCSC Act 2022 s16) does not authorise disclosure of personal information by a health or social care
+    authority, so an HSB case owned by one is shared outward only on another recorded lawful basis."""
+    from referrals.models import LawfulBasis
+
+    owner = referral.owner_agency
+    if owner.is_health_or_social_care and lawful_basis == LawfulBasis.SVD_S16:
+        return (
+            f"{owner.name} is a health or social care agency. The Serious Violence Duty information-sharing power "
+            "(s16) does not cover health or social care information: select another lawful basis"
+        )
+    return None
+
+
+def hsb_share_notice(referral: Referral) -> str | None:
+    """What the share page says about the rule above, on the cases it applies to."""
+    if not referral.owner_agency.is_health_or_social_care:
+        return None
+    return (
+        "This harmful sexual behaviour case is held by a health or social care agency. Health and social care "
+        "information is not covered by the Serious Violence Duty's information-sharing power (s16): you must "
+        "record another lawful basis, such as consent, the Children Act, the Care Act or public task for "
+        "safeguarding."
+    )
+
+
+hsb_share_problem.notice = hsb_share_notice
+
+
 # --- Reports (issue 7, referrals.reporting) --------------------------------------------------------
 # Reports show counts only. Managers see partnership-wide counts; every other case role sees counts of
 # exactly the cases their agency can see (the same scoping as the case lists). Targets are set by managers;

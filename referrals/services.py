@@ -129,9 +129,18 @@ def referral_update(
 
 @transaction.atomic
 def referral_part_save(
-    *, referral: Referral, actor, instance: models.Model, expected_version: int | None, section: str
+    *,
+    referral: Referral,
+    actor,
+    instance: models.Model,
+    expected_version: int | None,
+    section: str,
+    event_summary: str = "",
+    event_data: dict[str, Any] | None = None,
 ) -> models.Model:
-    """Save a row that belongs to the referral (a person, pathway details), under the referral's version."""
+    """Save a row that belongs to the referral (a person, pathway details), under the referral's version.
+    A pathway app may name the timeline event itself (`event_summary`, no personal data): it is then recorded
+    as a pathway event instead of "Updated: <section>"."""
     locked = _lock(referral, expected_version)
     is_new = instance.pk is None
     attributed(instance, actor)
@@ -139,7 +148,9 @@ def referral_part_save(
     instance.full_clean()
     instance.save()
     _bump(locked, actor, f"referral_part_save:{section}")
-    if locked.status != Status.DRAFT:
+    if locked.status != Status.DRAFT and event_summary:
+        event_record(referral=locked, actor=actor, kind=EventKind.PATHWAY, summary=event_summary, data=event_data)
+    elif locked.status != Status.DRAFT:
         kind = (
             EventKind.PERSON_ADDED
             if isinstance(instance, Person) and is_new

@@ -210,3 +210,136 @@ def make_notification(user: User, referral: Referral, **fields):
     }
     data.update(fields)
     return Notification.objects.create(**data)
+
+
+# --- HSB pathway (hsb_pathway) ---------------------------------------------------------------------
+
+
+def add_hsb_details(referral: Referral, actor: User, **fields):
+    """The HSB pathway's journey pages answered (behaviour and screening) for a 14 year old."""
+    from hsb_pathway import services as hsb_services
+    from hsb_pathway.models import BrookAgeBand, BrookRating, HackettCategory, HsbDetail, ParentsTold, Setting
+
+    data = dict(  # noqa: C408 - keyword style matches the model's fields
+        age_at_behaviour=14,
+        concern="Synthetic test concern",
+        setting=Setting.SCHOOL,
+        victim_identified=YesNoUnknown.YES,
+        victim_age=11,
+        victim_relationship="Younger pupil",
+        parents_told=ParentsTold.YES,
+        brook_rating=BrookRating.RED,
+        brook_age_band=BrookAgeBand.BAND_13_17,
+        hackett_category=HackettCategory.ABUSIVE,
+    )
+    data.update(fields)
+    detail = HsbDetail(referral=referral, **data)
+    return hsb_services.hsb_detail_save(
+        referral=referral, actor=actor, detail=detail, expected_version=None, section="test"
+    )
+
+
+def make_hsb_referral(
+    actor: User,
+    *,
+    submit: bool = True,
+    accept_by: User | None = None,
+    details: dict | None = None,
+    received_at: datetime.datetime | None = None,
+    **subject,
+) -> Referral:
+    """An HSB referral filed by `actor` (subject born 17 May 2008 unless given), submitted unless submit=False
+    (at `received_at` if given: the clock the submit service reads is set, nothing is back-dated by hand), and
+    accepted by `accept_by` (the HSB hub coordinator) if given."""
+    from unittest import mock
+
+    referral = make_draft(actor, Pathway.HSB, **subject)
+    referral = complete_core(referral, actor)
+    add_hsb_details(referral, actor, **(details or {}))
+    referral = Referral.objects.get(pk=referral.pk)
+    if not submit:
+        return referral
+    if received_at is not None:
+        with mock.patch("django.utils.timezone.now", return_value=received_at):
+            referral = services.referral_transition(referral=referral, actor=actor, name="submit")
+    else:
+        referral = services.referral_transition(referral=referral, actor=actor, name="submit")
+    if accept_by is not None:
+        referral = services.referral_transition(referral=referral, actor=accept_by, name="accept")
+    return Referral.objects.get(pk=referral.pk)
+
+
+def hsb_strategy(referral: Referral, actor: User, **fields):
+    from hsb_pathway import services as hsb_services
+    from hsb_pathway.models import Route, StrategyDiscussion
+
+    data = {
+        "held_on": timezone.localdate(),
+        "participants": "Children's social care, police, youth justice service",
+        "route": Route.CHILD_PROTECTION,
+        "lead_agency": actor.membership.agency,
+    }
+    data.update(fields)
+    return hsb_services.strategy_discussion_save(
+        referral=referral, actor=actor, discussion=StrategyDiscussion(referral=referral, **data), expected_version=None
+    )
+
+
+def hsb_aim3(referral: Referral, actor: User, *, ratings=(2, 2, 3, 3, 2), **fields):
+    from hsb_pathway import services as hsb_services
+    from hsb_pathway.models import AIM3_DOMAINS, Assessment, AssessmentKind
+
+    data = {
+        "kind": AssessmentKind.AIM3,
+        "assessed_on": timezone.localdate(),
+        "assessor": "Test Assessor",
+        "summary": "Synthetic formulation",
+        "next_assessment_on": timezone.localdate() + datetime.timedelta(days=90),
+        **{name: rating for (name, _), rating in zip(AIM3_DOMAINS, ratings, strict=True)},
+    }
+    data.update(fields)
+    return hsb_services.assessment_add(
+        referral=referral, actor=actor, assessment=Assessment(referral=referral, **data), expected_version=None
+    )
+
+
+def hsb_intervention(referral: Referral, actor: User, **fields):
+    from hsb_pathway import services as hsb_services
+    from hsb_pathway.models import FamilyEngagement, Intervention, PlanType
+
+    data = {
+        "plan_type": PlanType.SAFETY,
+        "plan": "Synthetic safety plan",
+        "provider_agency": actor.membership.agency,
+        "start_on": timezone.localdate(),
+        "sessions_attended": 0,
+        "family_engagement": FamilyEngagement.ENGAGED,
+    }
+    data.update(fields)
+    return hsb_services.intervention_save(
+        referral=referral, actor=actor, intervention=Intervention(referral=referral, **data), expected_version=None
+    )
+
+
+def hsb_move(referral: Referral, actor: User, name: str, **kwargs):
+    from hsb_pathway import services as hsb_services
+
+    return hsb_services.stage_move(referral=Referral.objects.get(pk=referral.pk), actor=actor, name=name, **kwargs)
+
+
+def hsb_order(referral: Referral, actor: User, **fields):
+    from hsb_pathway import services as hsb_services
+    from hsb_pathway.models import Order, OrderKind
+
+    data = {
+        "kind": OrderKind.SHPO,
+        "made_on": datetime.date(2024, 3, 10),
+        "applicant_agency": actor.membership.agency,
+        "court": "Test Magistrates' Court",
+        "indefinite": True,
+        "prohibitions": "Synthetic: no unsupervised contact with children under 16",
+    }
+    data.update(fields)
+    return hsb_services.order_save(
+        referral=referral, actor=actor, order=Order(referral=referral, **data), expected_version=None
+    )
