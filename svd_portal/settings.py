@@ -18,6 +18,24 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting that fails loudly: anything but 1/0, true/false, yes/no or on/off is refused rather than
+    quietly read as "no" (django-environ's env.bool reads DEBUG=ture as False)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (or true/false, yes/no, on/off), not {raw!r}")
+
+
 DJANGO_ENV = env.str("DJANGO_ENV", default="test" if "pytest" in sys.modules else "development")
 if DJANGO_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be development, test or production, not {DJANGO_ENV!r}")
@@ -25,8 +43,8 @@ PRODUCTION = DJANGO_ENV == "production"
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
-DEBUG = env.bool("DEBUG", default=False)
-DEMO_MODE = env.bool("SVD_DEMO_MODE", default=False)
+DEBUG = env_bool("DEBUG", default=False)
+DEMO_MODE = env_bool("SVD_DEMO_MODE", default=False)
 
 if PRODUCTION:
     problems = []
@@ -36,6 +54,8 @@ if PRODUCTION:
         problems.append("SECRET_KEY is the development default or shorter than 50 characters")
     if DEMO_MODE:
         problems.append("SVD_DEMO_MODE is on")
+    if not env.list("ALLOWED_HOSTS", default=[]):
+        problems.append("ALLOWED_HOSTS is not set")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 
@@ -128,7 +148,7 @@ else:
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 # Without a broker (make run, the embedded default) tasks run in-process.
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -225,7 +245,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # The container health check asks over plain HTTP from inside; /healthz shows nothing but "ok".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 63072000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -324,8 +346,8 @@ if DJANGO_ENV == "test" and not USING_POSTGRES:
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    DEMO_MODE = env.bool("SVD_DEMO_MODE", default=False)
-    SVD_REQUIRE_SERVICES = env.bool("SVD_REQUIRE_SERVICES", default=False)
+    DEMO_MODE = env_bool("SVD_DEMO_MODE", default=False)
+    SVD_REQUIRE_SERVICES = env_bool("SVD_REQUIRE_SERVICES", default=False)
 
 LOGGING = {
     "version": 1,

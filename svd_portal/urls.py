@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.views import home
+from svd_portal.views import healthz
 
 admin.site.site_header = settings.SVD_SERVICE_NAME
 admin.site.site_title = settings.SVD_SERVICE_NAME
@@ -11,6 +12,7 @@ admin.site.login = RedirectView.as_view(pattern_name="accounts:login", query_str
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("cases/", include("referrals.urls")),
     path("marac/", include("marac.urls")),

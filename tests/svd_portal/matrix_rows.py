@@ -1,0 +1,5 @@
+from tests.matrix import Spec, public
+
+SPECS = [
+    Spec("healthz", public()),
+]
