@@ -15,7 +15,7 @@ RUN apt-get update \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
-        fonts-liberation \
+        fonts-liberation2 \
         fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
