@@ -288,3 +288,12 @@ def test_without_demo_mode_demo_users_need_the_second_factor_and_no_banner(perso
     assert password_step(client, demo)["Location"].startswith(reverse("accounts:verify"))
     assert client.get(reverse("home"))["Location"].startswith(reverse("accounts:verify"))
     assert "Demo: synthetic data only" not in Client().get(reverse("accounts:login")).content.decode()
+
+
+def test_password_only_pages_show_no_navigation(personas, password_only, client_for):
+    admin = personas.owner_admin
+    page = password_only(admin).get(reverse("accounts:verify")).content.decode()
+    assert 'class="govuk-service-navigation__list"' not in page
+    assert reverse("accounts:members") not in page
+    full = client_for(admin).get(reverse("home")).content.decode()
+    assert 'class="govuk-service-navigation__list"' in full
