@@ -91,7 +91,12 @@ class PreferencesForm(GovukForm):
 class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Email address"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["email"].error_messages["required"] = "Enter your email address"
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter an email address in the correct format, like name@example.gov.uk"
+        )
 
 
 class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
