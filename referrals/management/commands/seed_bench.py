@@ -1,21 +1,46 @@
 """python manage.py seed_bench --referrals N: London-scale synthetic data on PostgreSQL (referrals/bench.py)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from referrals.bench import seed_bench
+from referrals.models import Referral
 
 
 class Command(BaseCommand):
     help = "Fill a PostgreSQL database with N synthetic referrals across 33 boroughs' agencies and 20,000 users."
 
     def add_arguments(self, parser):
-        parser.add_argument("--referrals", type=int, required=True)
+        how_many = parser.add_mutually_exclusive_group(required=True)
+        how_many.add_argument("--referrals", type=int, help="add this many referrals")
+        how_many.add_argument("--total", type=int, help="add referrals until there are this many")
         parser.add_argument("--users", type=int, default=20_000)
         parser.add_argument("--seed", type=int, default=33)
+        parser.add_argument("--batch", type=int, default=100_000, help="referrals per transaction")
+        parser.add_argument(
+            "--rebuild-indexes",
+            action="store_true",
+            default=None,
+            help="drop the loaded tables' indexes and rebuild them after (default: for large loads)",
+        )
+        parser.add_argument("--keep-indexes", dest="rebuild_indexes", action="store_false")
 
     def handle(self, *args, **options):
-        ctx = seed_bench(
-            referrals=options["referrals"], users=options["users"], seed=options["seed"], stdout=self.stdout
-        )
+        referrals = options["referrals"]
+        if options["total"] is not None:
+            referrals = max(0, options["total"] - Referral.objects.count())
+        if referrals < 0 or options["batch"] < 1:
+            raise CommandError("--referrals and --batch must be positive")
+        try:
+            ctx = seed_bench(
+                referrals=referrals,
+                users=options["users"],
+                seed=options["seed"],
+                batch=options["batch"],
+                rebuild_indexes=options["rebuild_indexes"],
+                stdout=self.stdout,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
         for name, seconds in ctx.timings.items():
-            self.stdout.write(f"{name:20} {seconds:8.1f} s")
+            rows = ctx.rows.get(name)
+            self.stdout.write(f"{name:28} {seconds:8.1f} s" + (f"  {rows:>12,} rows" if rows else ""))

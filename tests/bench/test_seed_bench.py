@@ -1,0 +1,171 @@
+"""The bench loader (referrals/bench.py) writes what the services would: checked on a few hundred referrals so
+that it cannot rot. PostgreSQL only (it loads with PostgreSQL SQL); skipped without it, failed in CI."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import F
+from django.urls import reverse
+
+from accounts import permissions
+from accounts.models import Membership, User
+from referrals import bench
+from referrals.models import (
+    EventKind,
+    PathwayHub,
+    Person,
+    Referral,
+    ReferralEvent,
+    ReferralGroupObjectPermission,
+    ReferralShare,
+    Status,
+    YouthViolenceDetail,
+)
+from tests.helpers import require_postgres
+
+pytestmark = pytest.mark.django_db
+
+USERS = 1_000  # two members per agency is enough here; the benchmark uses 20,000
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seeded once for the module (it commits, as the real loader does) and flushed afterwards."""
+    require_postgres()
+    with django_db_blocker.unblock():
+        try:
+            yield bench.seed_bench(referrals=300, users=USERS, seed=7)
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+
+
+def _perm_rows(referral_ids) -> set[tuple[int, int, int]]:
+    return set(
+        ReferralGroupObjectPermission.objects.filter(content_object_id__in=referral_ids).values_list(
+            "group_id", "permission_id", "content_object_id"
+        )
+    )
+
+
+def _signed_in(client, user):
+    from tests.helpers import sign_in
+
+    sign_in(client, user)
+    return client
+
+
+def _member(agency_id, **roles) -> User:
+    return User.objects.filter(membership__agency_id=agency_id, **{f"membership__{k}": v for k, v in roles.items()})[0]
+
+
+def test_counts_and_shapes(seeded):
+    assert Referral.objects.filter(reference__startswith=f"{bench.BENCH_PREFIX}-").count() == 300 - (
+        Referral.objects.filter(status=Status.DRAFT).count()
+    )
+    assert Referral.objects.count() == 300
+    assert Membership.objects.count() == USERS
+    assert set(Referral.objects.values_list("pathway", flat=True)) == {"marac", "hsb", "youth_violence"}
+    assert Person.objects.filter(role="subject").count() == 300
+    # about one share per referral, never to the owner, at most one active share per agency and referral
+    shares = ReferralShare.objects.count()
+    assert 200 < shares < 450, shares
+    assert not ReferralShare.objects.filter(agency_id=F("referral__owner_agency_id")).exists()
+    youth = Referral.objects.filter(pathway="youth_violence").exclude(status=Status.DRAFT)
+    assert YouthViolenceDetail.objects.count() == youth.count()
+    assert not YouthViolenceDetail.objects.filter(age_at_referral__gte=25).exists()
+    assert bench.verify_foreign_keys(bench.bench_tables()) == []
+
+
+def test_permission_rows_are_what_referral_access_sync_would_grant(seeded):
+    sample = random.Random(3).sample(list(Referral.objects.all()), 60)
+    ids = [r.pk for r in sample]
+    before = _perm_rows(ids)
+    assert before
+    for referral in sample:
+        permissions.referral_access_sync(referral)
+    assert _perm_rows(ids) == before  # the sync found nothing to grant or revoke
+
+
+def test_every_row_has_its_creation_history_with_the_same_values(seeded):
+    for model in (Referral, Person, ReferralShare, YouthViolenceDetail):
+        history = model.history.model
+        fields = [
+            f.attname
+            for f in history._meta.concrete_fields
+            if f.attname in {g.attname for g in model._meta.concrete_fields}
+        ]
+        assert model.objects.count() == history.objects.filter(history_type="+").count()
+        for row in model.objects.all()[:50]:
+            record = history.objects.get(**{model._meta.pk.attname: row.pk})
+            assert {f: getattr(record, f) for f in fields} == {f: getattr(row, f) for f in fields}, model
+            assert record.history_user_id is not None
+    for referral in Referral.objects.all()[:50]:
+        assert referral.history.get().history_user_id == referral.referrer_id
+
+
+def test_timeline_matches_the_workflow(seeded):
+    for referral in Referral.objects.prefetch_related("events", "shares")[:80]:
+        kinds = [e.kind for e in referral.events.all()]
+        assert EventKind.CREATED in kinds
+        assert (EventKind.SUBMITTED in kinds) == (referral.status != Status.DRAFT)
+        assert (EventKind.ACCEPTED in kinds) == (referral.accepted_at is not None)
+        assert (EventKind.CLOSED in kinds) == (referral.status == Status.CLOSED)
+        assert kinds.count(EventKind.SHARED) == len(referral.shares.all())
+    assert not ReferralEvent.objects.filter(actor__isnull=True).exists()
+
+
+def test_case_pages_render_for_the_owner_and_the_hub_and_not_for_others(seeded, client):
+    referral = Referral.objects.filter(status=Status.OPEN, pathway="marac").first()
+    assert referral is not None
+    url = reverse("referrals:detail", args=[referral.public_id])
+    owner = _member(referral.owner_agency_id, is_caseworker=True)
+    response = _signed_in(client, owner).get(url)
+    assert response.status_code == 200
+    assert referral.reference in response.content.decode()
+
+    hub = PathwayHub.objects.get(pathway="marac").agency_id
+    coordinator = _member(hub, is_coordinator=True)
+    client.logout()
+    assert _signed_in(client, coordinator).get(url).status_code == 200
+
+    visible_groups = set(
+        ReferralGroupObjectPermission.objects.filter(content_object=referral).values_list("group_id", flat=True)
+    )
+    stranger = User.objects.exclude(membership__agency__group_id__in=visible_groups).filter(membership__isnull=False)[0]
+    client.logout()
+    assert _signed_in(client, stranger).get(url).status_code == 404
+
+    client.logout()
+    client = _signed_in(client, owner)
+    for scope in ("", "?scope=shared"):
+        assert client.get(reverse("referrals:list") + scope).status_code == 200
+
+
+def test_top_up_with_indexes_rebuilt_keeps_everything_consistent(seeded):
+    def index_names():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s)", [bench.bench_tables()])
+            return {row[0] for row in cursor.fetchall()}
+
+    before = index_names()
+    ctx = bench.seed_bench(referrals=120, users=USERS, seed=7, batch=50, rebuild_indexes=True)
+    assert ctx.first_id == Referral.objects.order_by("id").values_list("id", flat=True)[300]
+    assert Referral.objects.count() == 420
+    assert index_names() == before
+    assert bench.verify_foreign_keys(bench.bench_tables()) == []
+    new = list(Referral.objects.filter(pk__gte=ctx.first_id)[:40])
+    ids = [r.pk for r in new]
+    rows = _perm_rows(ids)
+    for referral in new:
+        permissions.referral_access_sync(referral)
+    assert _perm_rows(ids) == rows
+
+
+def test_refuses_fewer_users_than_agencies():
+    require_postgres()
+    with pytest.raises(ValueError, match="at least one member per agency"):
+        bench.seed_bench(referrals=1, users=10)
