@@ -535,3 +535,182 @@ def referrals_reportable_to(user) -> QuerySet[Referral]:
     else:
         return Referral.objects.none()
     return queryset.filter(submitted_at__isnull=False)
+
+
+# --- MARAC (issue 4: marac app) ----------------------------------------------------------------------
+# Meetings, research and actions. A MARAC coordinator is a coordinator in the MARAC hub agency (a coordinator
+# of another pathway's hub is not one). Attending agencies see a meeting once its case list is published;
+# their access to the listed cases comes from `marac_referral_access`, an access provider that
+# `referral_access_sync` unions with the other sources.
+
+MANAGE = "manage"
+
+
+def is_marac_coordinator(user) -> bool:
+    agency = agency_of(user)
+    return agency is not None and has_role(user, Role.COORDINATOR) and agency.pk == hub_agency_id("marac")
+
+
+def can_manage_meetings(user) -> bool:
+    return is_marac_coordinator(user)
+
+
+def can_view_meetings(user) -> bool:
+    """The meetings page: coordinators see every meeting, other case roles the published ones they attend."""
+    return can_see_cases(user)
+
+
+def can_decide_repeats(user) -> bool:
+    return is_marac_coordinator(user)
+
+
+def can_export_marac(user) -> bool:
+    """Case lists and the action tracker as PDF or CSV: MARAC coordinators only."""
+    return is_marac_coordinator(user)
+
+
+def can_view_data_return(user) -> bool:
+    """Counts only: MARAC coordinators and managers in the MARAC hub agency."""
+    agency = agency_of(user)
+    if agency is None or agency.pk != hub_agency_id("marac"):
+        return False
+    return has_role(user, Role.COORDINATOR, Role.MANAGER)
+
+
+def _active_invitations(agency_id: int):
+    from marac.models import MeetingAgency
+
+    return MeetingAgency.objects.filter(agency_id=agency_id, withdrawn_at__isnull=True)
+
+
+def meetings_visible_to(user) -> QuerySet:
+    from marac.models import Meeting, MeetingStatus
+
+    if is_marac_coordinator(user):
+        return Meeting.objects.all()
+    agency = agency_of(user)
+    if agency is None or not can_see_cases(user):
+        return Meeting.objects.none()
+    invited = _active_invitations(agency.pk).filter(meeting=OuterRef("pk"))
+    return Meeting.objects.filter(Exists(invited), status__in=[MeetingStatus.PUBLISHED, MeetingStatus.HELD])
+
+
+def meeting_for_user(user, public_id, need: str = VIEW):
+    """The meeting if the user may see it (Http404 otherwise, as for one that does not exist); with
+    need=MANAGE, PermissionDenied for someone who may see it but is not a MARAC coordinator."""
+    from marac.models import Meeting
+
+    try:
+        meeting = meetings_visible_to(user).get(public_id=public_id)
+    except (Meeting.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404("No such meeting") from exc
+    if need == MANAGE and not can_manage_meetings(user):
+        raise PermissionDenied
+    return meeting
+
+
+def meeting_case_for_user(user, meeting, referral_public_id, queryset: QuerySet | None = None):
+    """A case listed (and not removed) on a meeting the user can see, whose referral they may see now:
+    removal from the list or withdrawal of their agency ends this on the next request."""
+    from marac.models import MeetingCase
+
+    agency = agency_of(user)
+    if agency is None or not can_see_cases(user):
+        raise Http404("No such case")
+    rows = _group_perm_rows(agency.group_id).filter(content_object=OuterRef("referral_id"))
+    base = queryset if queryset is not None else MeetingCase.objects.select_related("referral")
+    try:
+        return base.filter(Exists(rows), meeting=meeting, removed_at__isnull=True).get(
+            referral__public_id=referral_public_id
+        )
+    except (MeetingCase.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404("No such case") from exc
+
+
+def attends(user, meeting) -> bool:
+    agency = agency_of(user)
+    return agency is not None and _active_invitations(agency.pk).filter(meeting=meeting).exists()
+
+
+def can_record_research(user, meeting_case) -> bool:
+    """Research is written by a caseworker or coordinator of an attending agency, before the meeting is held."""
+    from marac.models import MeetingStatus
+
+    meeting = meeting_case.meeting
+    return (
+        meeting.status == MeetingStatus.PUBLISHED
+        and meeting_case.removed_at is None
+        and has_role(user, *WRITE_ROLES)
+        and attends(user, meeting)
+    )
+
+
+def research_visible_to(user, meeting_case) -> QuerySet:
+    """Each agency's research is private to it and the coordinators until the meeting shares it."""
+    from marac.models import Research
+
+    research = Research.objects.filter(meeting_case=meeting_case)
+    if is_marac_coordinator(user) or meeting_case.research_shared_at is not None:
+        return research
+    agency = agency_of(user)
+    return research.filter(agency=agency) if agency is not None else research.none()
+
+
+def can_view_minutes(user, meeting) -> bool:
+    """Minutes: coordinators at any time; attending agencies once the meeting is held."""
+    from marac.models import MeetingStatus
+
+    return is_marac_coordinator(user) or (meeting.status == MeetingStatus.HELD and can_see_cases(user))
+
+
+def actions_visible_to(user) -> QuerySet:
+    """The action tracker: coordinators see every action; other case roles their own agency's."""
+    from marac.models import Action
+
+    if is_marac_coordinator(user):
+        return Action.objects.all()
+    agency = agency_of(user)
+    if agency is None or not can_see_cases(user):
+        return Action.objects.none()
+    return Action.objects.filter(agency=agency)
+
+
+def can_update_action(user, action) -> bool:
+    """Each agency updates its own actions (caseworkers and coordinators); MARAC coordinators update any."""
+    if is_marac_coordinator(user):
+        return True
+    agency = agency_of(user)
+    return agency is not None and agency.pk == action.agency_id and has_role(user, *WRITE_ROLES)
+
+
+def action_for_user(user, public_id, need: str = VIEW):
+    from marac.models import Action
+
+    try:
+        action = (
+            actions_visible_to(user)
+            .select_related("agency", "referral", "meeting_case__meeting", "status_reported_by")
+            .get(public_id=public_id)
+        )
+    except (Action.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404("No such action") from exc
+    if need == CHANGE and not can_update_action(user, action):
+        raise PermissionDenied
+    return action
+
+
+def marac_referral_access(referral: Referral) -> dict[int, str]:
+    """Access provider (referrals.registry): view access for every agency attending a published or held meeting
+    that lists the case, and for any agency that owns an open action on it."""
+    if referral.pathway != "marac" or referral.pk is None:
+        return {}
+    from marac.models import Action, ActionStatus, MeetingAgency, MeetingStatus
+
+    attending = MeetingAgency.objects.filter(
+        withdrawn_at__isnull=True,
+        meeting__status__in=[MeetingStatus.PUBLISHED, MeetingStatus.HELD],
+        meeting__cases__referral=referral,
+        meeting__cases__removed_at__isnull=True,
+    ).values_list("agency_id", flat=True)
+    owners = Action.objects.filter(referral=referral, status=ActionStatus.OPEN).values_list("agency_id", flat=True)
+    return dict.fromkeys({*attending, *owners}, VIEW)

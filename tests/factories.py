@@ -343,3 +343,139 @@ def hsb_order(referral: Referral, actor: User, **fields):
     return hsb_services.order_save(
         referral=referral, actor=actor, order=Order(referral=referral, **data), expected_version=None
     )
+
+
+# --- MARAC (issue 4: marac app) ----------------------------------------------------------------------
+
+
+def local_noon(days_before_today: int = 0) -> datetime.datetime:
+    """Noon, London time, `days_before_today` calendar days ago: a moment whose local date is exact."""
+    day = timezone.localdate() - datetime.timedelta(days=days_before_today)
+    return datetime.datetime.combine(day, datetime.time(12, 0), tzinfo=timezone.get_current_timezone())
+
+
+def dash_answers(yes: int, dont_know: int = 0) -> dict[str, str]:
+    """Answers to the DASH checklist with `yes` questions answered yes (the first ones), then don't knows."""
+    from marac import dash
+
+    keys = dash.keys_for(dash.FORM_VERSION)
+    return {key: "yes" if i < yes else ("dont_know" if i < yes + dont_know else "no") for i, key in enumerate(keys)}
+
+
+def add_dash(referral: Referral, actor: User, yes: int = 15, **kwargs):
+    from marac import services as marac_services
+
+    return marac_services.dash_assessment_save(
+        referral=Referral.objects.get(pk=referral.pk),
+        actor=actor,
+        answers=dash_answers(yes),
+        info_source=kwargs.pop("info_source", "victim"),
+        info_source_detail=kwargs.pop("info_source_detail", ""),
+        expected_version=None,
+    )
+
+
+def add_person(referral: Referral, actor: User, role: str, **fields) -> Person:
+    person = Person(referral=referral, role=role, **fields)
+    return services.referral_part_save(
+        referral=referral, actor=actor, instance=person, expected_version=None, section="people"
+    )
+
+
+MARAC_VICTIM = {
+    "first_name": "Vicky",
+    "last_name": "Victimson",
+    "date_of_birth": datetime.date(1990, 4, 12),
+    "gender": "female",
+}
+MARAC_PERPETRATOR = {
+    "first_name": "Percy",
+    "last_name": "Perpetratorson",
+    "date_of_birth": datetime.date(1987, 9, 3),
+    "relationship": "Ex-partner",
+}
+
+
+def add_marac_detail(referral: Referral, actor: User, **fields):
+    from marac import services as marac_services
+    from marac.models import MaracDetail
+
+    data = {
+        "perpetrator_relationship": "ex_partner",
+        "children_in_household": 1,
+        "incidents_last_12_months": 1,
+        "previous_marac": YesNoUnknown.NO,
+        "victim_afraid_of": "Afraid of the ex-partner and his brother",
+        "safe_to_contact": "Her sister, by text after 6pm",
+        "not_safe_to_contact": "Her mother-in-law",
+    }
+    data.update(fields)
+    referral = Referral.objects.get(pk=referral.pk)
+    detail = marac_services.detail_of(referral) or MaracDetail(referral=referral)
+    for name, value in data.items():
+        setattr(detail, name, value)
+    return marac_services.marac_detail_save(
+        referral=referral, actor=actor, detail=detail, expected_version=None, section="test", check_judgement=False
+    )
+
+
+def make_marac_referral(
+    actor: User,
+    *,
+    dash_yes: int = 15,
+    victim: dict | None = None,
+    perpetrator: dict | None = None,
+    submit: bool = True,
+    accept_by: User | None = None,
+    submitted_days_ago: int | None = None,
+    **detail,
+) -> Referral:
+    """A MARAC referral filed by `actor`: victim, alleged perpetrator (perpetrator={} for none), DASH with
+    `dash_yes` yes answers, MARAC details (override with keyword arguments); submitted unless submit=False,
+    then accepted by `accept_by` if given. `submitted_days_ago` back-dates an earlier submission (before
+    anything else is filed), for repeat tests."""
+    referral = make_draft(actor, Pathway.MARAC, **{**MARAC_VICTIM, **(victim or {})})
+    referral = complete_core(referral, actor)
+    if perpetrator != {}:
+        add_person(referral, actor, PersonRole.ALLEGED_PERPETRATOR, **{**MARAC_PERPETRATOR, **(perpetrator or {})})
+    add_dash(referral, actor, yes=dash_yes)
+    add_marac_detail(referral, actor, **detail)
+    referral = Referral.objects.get(pk=referral.pk)
+    if not submit:
+        return referral
+    referral = services.referral_transition(referral=referral, actor=actor, name="submit")
+    if submitted_days_ago is not None:
+        referral.submitted_at = referral.received_at = local_noon(submitted_days_ago)
+        referral._history_user = actor
+        referral.save()
+    if accept_by is not None:
+        referral = services.referral_transition(
+            referral=Referral.objects.get(pk=referral.pk), actor=accept_by, name="accept"
+        )
+    return Referral.objects.get(pk=referral.pk)
+
+
+def make_meeting(coordinator: User, *, agencies=(), days_ahead: int = 7, **fields):
+    from marac import services as marac_services
+
+    date = timezone.localdate() + datetime.timedelta(days=days_ahead)
+    data = {
+        "date": date,
+        "start_time": datetime.time(10, 0),
+        "duration_minutes": 180,
+        "venue_kind": "online",
+        "venue": "Video call (link sent by the coordinator)",
+        "chair": "DI Sam Chair",
+        "referral_cutoff": date - datetime.timedelta(days=7),
+    }
+    data.update(fields)
+    return marac_services.meeting_create(actor=coordinator, data=data, agencies=list(agencies))
+
+
+def make_published_meeting(coordinator: User, referrals, *, agencies=(), **fields):
+    """A meeting attended by `agencies`, listing `referrals` (accepted MARAC referrals), published."""
+    from marac import services as marac_services
+
+    meeting = make_meeting(coordinator, agencies=agencies, **fields)
+    marac_services.meeting_cases_add(meeting=meeting, actor=coordinator, referrals=list(referrals))
+    return marac_services.meeting_publish(meeting=meeting, actor=coordinator)

@@ -1,0 +1,389 @@
+"""Every read the MARAC pages need, scoped through accounts.permissions and owning its joins.
+
+List selectors run a fixed number of queries whatever the number of rows: the latest DASH score is a subquery
+annotation, victims come from one prefetch, and everything else is a join.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import reduce
+from itertools import groupby
+from operator import or_
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts import permissions
+from marac.dash import BAND_RANK, RiskBand
+from marac.models import (
+    Action,
+    ActionStatus,
+    Criteria,
+    DashAssessment,
+    MaracDetail,
+    MeetingCase,
+    MeetingStatus,
+    PossibleRepeat,
+    ReferrerCategory,
+    RepeatStatus,
+)
+from referrals.models import (
+    LGB_ORIENTATIONS,
+    MINORITISED_ETHNICITIES,
+    Gender,
+    Pathway,
+    Person,
+    PersonRole,
+    Referral,
+    YesNoUnknown,
+)
+
+CANDIDATE_LIMIT = 200
+
+
+def _latest_score(pointer: str = "pk") -> Subquery:
+    latest = DashAssessment.objects.filter(referral=OuterRef(pointer)).order_by("-completed_at", "-id")
+    return Subquery(latest.values("score")[:1], output_field=IntegerField())
+
+
+def _subjects(prefix: str = "") -> Prefetch:
+    return Prefetch(
+        f"{prefix}people", queryset=Person.objects.filter(role=PersonRole.SUBJECT).order_by("id"), to_attr="subjects"
+    )
+
+
+@dataclass
+class CaseRow:
+    """One case as the MARAC lists show it."""
+
+    referral: Referral
+    criteria: Criteria
+    victim: str
+    days_waiting: int
+    meeting_case: MeetingCase | None = None
+
+    @property
+    def band_rank(self) -> int:
+        return BAND_RANK[RiskBand(self.criteria.band)] if self.criteria.band else -1
+
+
+def _row(referral: Referral, *, today: datetime.date, meeting_case: MeetingCase | None = None) -> CaseRow:
+    try:
+        detail = referral.marac
+    except MaracDetail.DoesNotExist:
+        detail = None
+    since = referral.accepted_at or referral.submitted_at or referral.created_at
+    subjects = getattr(referral, "subjects", [])
+    return CaseRow(
+        referral=referral,
+        criteria=Criteria(score=referral.dash_score, detail=detail),
+        victim=subjects[0].full_name if subjects else "Not recorded",
+        days_waiting=max(0, (today - timezone.localtime(since).date()).days),
+        meeting_case=meeting_case,
+    )
+
+
+# --- Meetings -------------------------------------------------------------------------------------
+
+
+def meeting_list(*, user) -> list:
+    """Meetings the user may see, newest first, each with how many cases are listed."""
+    return list(
+        permissions.meetings_visible_to(user)
+        .annotate(listed=Count("cases", filter=Q(cases__removed_at__isnull=True)))
+        .order_by("-date", "-start_time", "-id")[:200]
+    )
+
+
+def meeting_invitations(meeting) -> list:
+    return list(meeting.invitations.select_related("agency").order_by("agency__name"))
+
+
+def meeting_case_rows(meeting, *, today: datetime.date | None = None) -> list[CaseRow]:
+    """The meeting's case list in order, with band, repeat, referring agency and days waiting."""
+    today = today or timezone.localdate()
+    cases = (
+        MeetingCase.objects.filter(meeting=meeting, removed_at__isnull=True)
+        .select_related("referral__owner_agency", "referral__marac")
+        .annotate(dash_score=_latest_score("referral_id"))
+        .prefetch_related(_subjects("referral__"))
+        .order_by("position", "id")
+    )
+    rows = []
+    for case in cases:
+        case.referral.dash_score = case.dash_score
+        rows.append(_row(case.referral, today=today, meeting_case=case))
+    return rows
+
+
+def candidates(*, user, today: datetime.date | None = None) -> list[CaseRow]:
+    """Accepted MARAC referrals not yet heard and not on another meeting's list: repeats first, then the
+    highest risk, then the longest waiting."""
+    today = today or timezone.localdate()
+    heard = MeetingCase.objects.filter(referral=OuterRef("pk"), removed_at__isnull=True, heard_at__isnull=False)
+    upcoming = MeetingCase.objects.filter(
+        referral=OuterRef("pk"),
+        removed_at__isnull=True,
+        meeting__status__in=[MeetingStatus.DRAFT, MeetingStatus.PUBLISHED],
+    )
+    referrals = (
+        permissions.referrals_visible_to(user)
+        .filter(pathway=Pathway.MARAC, status__in=["accepted", "open"])
+        .exclude(Exists(heard))
+        .exclude(Exists(upcoming))
+        .select_related("owner_agency", "marac")
+        .annotate(dash_score=_latest_score())
+        .prefetch_related(_subjects())
+        .order_by("accepted_at", "id")[:CANDIDATE_LIMIT]
+    )
+    rows = [_row(referral, today=today) for referral in referrals]
+    rows.sort(key=lambda row: (not row.criteria.repeat, -row.band_rank, -row.days_waiting))
+    return rows
+
+
+def meeting_case_detail(*, user, meeting, referral_public_id) -> MeetingCase:
+    queryset = MeetingCase.objects.select_related("meeting", "referral__owner_agency", "referral__marac").annotate(
+        dash_score=_latest_score("referral_id")
+    )
+    case = permissions.meeting_case_for_user(user, meeting, referral_public_id, queryset=queryset)
+    case.referral.dash_score = case.dash_score
+    return case
+
+
+def meeting_case_row(case: MeetingCase) -> CaseRow:
+    subjects = list(Person.objects.filter(referral_id=case.referral_id, role=PersonRole.SUBJECT).order_by("id"))
+    case.referral.subjects = subjects
+    return _row(case.referral, today=timezone.localdate(), meeting_case=case)
+
+
+def research_for(*, user, meeting_case) -> list:
+    return list(
+        permissions.research_visible_to(user, meeting_case).select_related("agency", "author").order_by("agency__name")
+    )
+
+
+def actions_for_case(meeting_case) -> list:
+    return list(
+        Action.objects.filter(meeting_case=meeting_case)
+        .select_related("agency", "status_reported_by")
+        .order_by("due_date", "id")
+    )
+
+
+def minutes(*, meeting) -> dict:
+    """Everything the minutes record: attendance, cases heard with their actions, and actions still open from
+    earlier meetings (marked whether they were not completed because circumstances changed or simply not done)."""
+    invitations = meeting_invitations(meeting)
+    cases = (
+        MeetingCase.objects.filter(meeting=meeting)
+        .select_related("referral__marac")
+        .prefetch_related(
+            Prefetch("actions", queryset=Action.objects.select_related("agency").order_by("due_date", "id")),
+            _subjects("referral__"),
+        )
+        .order_by("position", "id")
+    )
+    earlier = (
+        Action.objects.filter(meeting_case__meeting__date__lt=meeting.date)
+        .exclude(status=ActionStatus.COMPLETE)
+        .filter(referral__in=MeetingCase.objects.filter(meeting=meeting, removed_at__isnull=True).values("referral"))
+        .select_related("agency", "referral", "meeting_case__meeting")
+        .order_by("meeting_case__meeting__date", "due_date")
+    )
+    return {"invitations": invitations, "cases": list(cases), "earlier_actions": list(earlier)}
+
+
+# --- Action tracker -------------------------------------------------------------------------------
+
+
+@dataclass
+class AgencyActions:
+    agency: object
+    actions: list = field(default_factory=list)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for a in self.actions if a.overdue)
+
+
+def action_tracker(*, user, today: datetime.date | None = None) -> list[AgencyActions]:
+    """Open actions the user may see, grouped by owning agency; overdue ones first in each group."""
+    today = today or timezone.localdate()
+    actions = (
+        permissions.actions_visible_to(user)
+        .filter(status=ActionStatus.OPEN)
+        .select_related("agency", "referral", "meeting_case__meeting")
+        .prefetch_related(_subjects("referral__"))
+        .order_by("agency__name", "agency_id", "due_date", "id")
+    )
+    groups = []
+    for _, items in groupby(actions, key=lambda a: a.agency_id):
+        items = list(items)
+        for action in items:
+            action.overdue = action.due_date < today
+            subjects = getattr(action.referral, "subjects", [])
+            action.victim = subjects[0].full_name if subjects else "Not recorded"
+        items.sort(key=lambda a: (not a.overdue, a.due_date, a.pk))
+        groups.append(AgencyActions(agency=items[0].agency, actions=items))
+    groups.sort(key=lambda g: (g.overdue == 0, g.agency.name))
+    return groups
+
+
+# --- Possible repeats -----------------------------------------------------------------------------
+
+
+def possible_repeats_pending(*, user) -> QuerySet:
+    if not permissions.can_decide_repeats(user):
+        return PossibleRepeat.objects.none()
+    return (
+        PossibleRepeat.objects.filter(status=RepeatStatus.PENDING)
+        .select_related("referral__owner_agency", "earlier__owner_agency")
+        .prefetch_related(_subjects("referral__"), _subjects("earlier__"))
+        .order_by("found_at", "id")
+    )
+
+
+def possible_repeats_for_referral(referral) -> list:
+    return list(
+        PossibleRepeat.objects.filter(referral=referral).select_related("earlier", "decided_by").order_by("found_at")
+    )
+
+
+# --- The quarterly MARAC data return --------------------------------------------------------------
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_end(start: datetime.date) -> datetime.date:
+    """The first day after the quarter."""
+    month = start.month + 3
+    return datetime.date(start.year + (month > 12), (month - 1) % 12 + 1, 1)
+
+
+def quarter_label(start: datetime.date) -> str:
+    last = quarter_end(start) - datetime.timedelta(days=1)
+    return f"{start:%B} to {last:%B %Y}"
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _aged_between(day: datetime.date, low: int, high: int) -> Q:
+    """A person aged `low` to `high` (inclusive) on `day`: by date of birth, or by estimated age without one."""
+    born_after = _years_before(day, high + 1)
+    born_by = _years_before(day, low)
+    return Q(date_of_birth__gt=born_after, date_of_birth__lte=born_by) | Q(
+        date_of_birth__isnull=True, estimated_age__gte=low, estimated_age__lte=high
+    )
+
+
+RETURN_COLUMNS = [
+    ("cases", "Cases heard"),
+    ("repeats", "Repeat cases"),
+    ("children", "Children in the households"),
+    *[(f"agency_{value}", f"Referred by: {label}") for value, label in ReferrerCategory.choices],
+    ("minoritised", "Victims who are Black, Asian or minoritised"),
+    ("lgbt", "Victims who are LGBT+"),
+    ("disabled", "Victims who are disabled"),
+    ("male", "Victims who are male"),
+    ("aged_16_17", "Victims aged 16 to 17"),
+    ("perpetrators_17_or_under", "Perpetrators aged 17 or under"),
+]
+
+
+@dataclass
+class ReturnRow:
+    label: str
+    meeting: object | None
+    counts: dict
+
+    def values(self) -> list[int]:
+        return [self.counts.get(key, 0) for key, _ in RETURN_COLUMNS]
+
+
+@dataclass
+class DataReturn:
+    start: datetime.date
+    rows: list[ReturnRow]
+    total: ReturnRow
+
+    @property
+    def label(self) -> str:
+        return quarter_label(self.start)
+
+    @property
+    def measures(self) -> list[tuple[str, str, list[int], int]]:
+        """The table turned round for the page: one line per measure, one column per meeting."""
+        return [
+            (key, label, [row.counts.get(key, 0) for row in self.rows], self.total.counts.get(key, 0))
+            for key, label in RETURN_COLUMNS
+        ]
+
+
+def data_return(*, user, start: datetime.date) -> DataReturn:
+    """Per meeting held in the quarter, counts of the cases heard (SafeLives collects at meeting level).
+
+    Two queries: the meetings, then one grouped aggregate over their heard cases. Ages are worked out on each
+    meeting's date, by OR-ing one date-bounded condition per meeting (a quarter has a handful of meetings)."""
+    if not permissions.can_view_data_return(user):
+        return DataReturn(start=start, rows=[], total=ReturnRow("Total", None, {}))
+    end = quarter_end(start)
+    meetings = list(
+        permissions.meetings_visible_to(user)
+        .filter(status=MeetingStatus.HELD, date__gte=start, date__lt=end)
+        .order_by("date", "start_time", "id")
+    )
+    counts: dict[int, dict] = {}
+    if meetings:
+        subject = Person.objects.filter(referral=OuterRef("referral_id"), role=PersonRole.SUBJECT)
+        perpetrator = Person.objects.filter(referral=OuterRef("referral_id"), role=PersonRole.ALLEGED_PERPETRATOR)
+        category = "referral__marac__referrer_category"
+        aggregates = {
+            "cases": Count("pk"),
+            "repeats": Count("pk", filter=Q(referral__marac__is_repeat=True)),
+            "children": Coalesce(Sum("referral__marac__children_in_household"), Value(0)),
+            "minoritised": Count("pk", filter=Exists(subject.filter(ethnicity__in=MINORITISED_ETHNICITIES))),
+            "lgbt": Count(
+                "pk",
+                filter=Exists(subject.filter(Q(sexual_orientation__in=LGB_ORIENTATIONS) | Q(trans=YesNoUnknown.YES))),
+            ),
+            "disabled": Count("pk", filter=Exists(subject.filter(disability=YesNoUnknown.YES))),
+            "male": Count("pk", filter=Exists(subject.filter(gender=Gender.MALE))),
+            "aged_16_17": Count(
+                "pk",
+                filter=reduce(
+                    or_, [Q(meeting_id=m.pk) & Exists(subject.filter(_aged_between(m.date, 16, 17))) for m in meetings]
+                ),
+            ),
+            "perpetrators_17_or_under": Count(
+                "pk",
+                filter=reduce(
+                    or_,
+                    [Q(meeting_id=m.pk) & Exists(perpetrator.filter(_aged_between(m.date, 0, 17))) for m in meetings],
+                ),
+            ),
+        }
+        for value in ReferrerCategory.values:
+            condition = Q(**{category: value})
+            if value == ReferrerCategory.OTHER:
+                condition |= Q(**{category: ""}) | Q(referral__marac__isnull=True)
+            aggregates[f"agency_{value}"] = Count("pk", filter=condition)
+        grouped = (
+            MeetingCase.objects.filter(meeting__in=meetings, removed_at__isnull=True, heard_at__isnull=False)
+            .values("meeting_id")
+            .annotate(**aggregates)
+            .order_by("meeting_id")
+        )
+        counts = {row.pop("meeting_id"): row for row in grouped}
+    rows = [ReturnRow(label=f"{m.date:%-d %B %Y}", meeting=m, counts=counts.get(m.pk, {})) for m in meetings]
+    total = {key: sum(row.counts.get(key, 0) for row in rows) for key, _ in RETURN_COLUMNS}
+    return DataReturn(start=start, rows=rows, total=ReturnRow(label="Total", meeting=None, counts=total))
