@@ -600,9 +600,21 @@ def _emails_failed(ids: list[int], error: str, *, now: datetime.datetime) -> Non
 
 
 def reminder_process(*, reminder_id: int, now: datetime.datetime | None = None) -> Delivery:
-    """Deliver a reminder, then send the immediate emails it created (what a send task does)."""
+    """Deliver a reminder, then send its immediate emails (what a send task does). Run again for a reminder
+    already delivered (a message redelivered after a worker was killed mid-send), it sends whichever of its
+    emails are still waiting, and nothing twice: each email is re-checked under its own lock."""
+    now = now or timezone.now()
     delivery = reminder_deliver(reminder_id=reminder_id, now=now)
-    for notification_id in delivery.emails:
+    emails = delivery.emails
+    if not delivery.sent and delivery.outcome == "not pending":
+        emails = list(
+            Notification.objects.filter(
+                reminder_id=reminder_id, reminder__state=ReminderState.SENT, email_state=EmailState.PENDING
+            )
+            .filter(Q(email_next_attempt_at__isnull=True) | Q(email_next_attempt_at__lte=now))
+            .values_list("pk", flat=True)
+        )
+    for notification_id in emails:
         notification_email_send(notification_id=notification_id, now=now)
     return delivery
 

@@ -489,3 +489,17 @@ def test_messages_carry_the_reference_and_link_never_names_or_case_content(perso
     assert all(f"/cases/{referral.public_id}/" in m.body for m in mail.outbox)
     referral.refresh_from_db()
     assert referral.status == Status.SUBMITTED
+
+
+def test_a_redelivered_send_task_finishes_the_emails_of_a_delivered_reminder_once(personas):
+    """A worker killed between delivering (committed) and emailing: the redelivered task sends the emails."""
+    referral = factories.make_submitted(personas.owner)
+    reminder = factories.make_reminder(referral, agency=personas.yjs, role="coordinator", key="redelivered")
+    mail.outbox.clear()
+    assert reminders.reminder_deliver(reminder_id=reminder.pk).sent  # then the process died
+    assert Notification.objects.get(reminder=reminder).email_state == EmailState.PENDING
+    assert mail.outbox == []
+    assert reminders.reminder_process(reminder_id=reminder.pk).outcome == "not pending"
+    assert len(mail.outbox) == 1
+    reminders.reminder_process(reminder_id=reminder.pk)
+    assert len(mail.outbox) == 1
