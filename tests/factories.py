@@ -479,3 +479,79 @@ def make_published_meeting(coordinator: User, referrals, *, agencies=(), **field
     meeting = make_meeting(coordinator, agencies=agencies, **fields)
     marac_services.meeting_cases_add(meeting=meeting, actor=coordinator, referrals=list(referrals))
     return marac_services.meeting_publish(meeting=meeting, actor=coordinator)
+
+
+# --- Reports (issue 7) -----------------------------------------------------------------------------
+
+_report_seq = itertools.count(1)
+
+
+def make_reported_referral(
+    actor: User,
+    *,
+    pathway: str = Pathway.MARAC,
+    submitted_at: datetime.datetime,
+    incident_type: str = IncidentType.OTHER_ASSAULT,
+    share_with: Agency | None = None,
+    **victim,
+) -> Referral:
+    """A submitted referral back-dated to `submitted_at`, made as the demo data is (model saves with history,
+    access through permissions.referral_access_sync), because the services stamp "now". Quick enough to make
+    dozens for the report tests. `victim` sets fields on the subject (gender, ethnicity, disability...)."""
+    from accounts import permissions
+    from referrals.models import LawfulBasis, ReferralShare, ShareLevel, Status
+
+    agency = permissions.agency_of(actor)
+    referral = Referral(
+        pathway=pathway,
+        owner_agency=agency,
+        referrer=actor,
+        status=Status.SUBMITTED,
+        reference=f"RPT-{next(_report_seq):06d}",
+        summary="Synthetic report test case",
+        subject_aware=YesNoUnknown.YES,
+        consent_given=ConsentGiven.YES,
+        created_at=submitted_at,
+        submitted_at=submitted_at,
+        received_at=submitted_at,
+    )
+    referral._history_user = actor
+    referral.save()
+    subject = Person(referral=referral, role=PersonRole.SUBJECT, first_name="Report", last_name="Subject", **victim)
+    subject._history_user = actor
+    subject.save()
+    if pathway == Pathway.YOUTH_VIOLENCE:
+        detail = YouthViolenceDetail(
+            referral=referral,
+            role=YVRole.VICTIM,
+            age_at_referral=17,
+            incident_type=incident_type,
+            weapon=Weapon.KNIFE if incident_type == IncidentType.KNIFE_INJURY else Weapon.NONE,
+            injury_severity=InjurySeverity.SERIOUS,
+            location=IncidentLocation.STREET,
+        )
+        detail._history_user = actor
+        detail.save()
+    if share_with is not None:
+        share = ReferralShare(
+            referral=referral,
+            agency=share_with,
+            level=ShareLevel.VIEW,
+            reason="Report test",
+            lawful_basis=LawfulBasis.SVD_S16,
+            shared_by=actor,
+        )
+        share._history_user = actor
+        share.save()
+    permissions.referral_access_sync(referral)
+    return referral
+
+
+def london(year: int, month: int, day: int, hour: int = 12) -> datetime.datetime:
+    """An aware London moment, for back-dating report test data."""
+    return datetime.datetime(year, month, day, hour, tzinfo=timezone.get_default_timezone())
+
+
+def make_sysadmin(**kwargs) -> User:
+    """A system administrator: no agency, keeps the outside data and the population setting."""
+    return make_user(None, is_staff=True, **kwargs)

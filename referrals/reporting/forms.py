@@ -201,6 +201,11 @@ class OutcomeEntryForm(GovukForm):
 class OutcomeImportForm(GovukForm):
     file = forms.FileField(label="CSV file", help_text="A CSV file saved as UTF-8, 1 MB at most")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].error_messages["required"] = "Select a CSV file to import"
+        self.fields["file"].error_messages["empty"] = "The file is empty"
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:

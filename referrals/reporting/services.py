@@ -311,12 +311,18 @@ def partnership_setting_update(
     *, actor, adult_female_population: int | None, population_source: str = ""
 ) -> PartnershipSetting:
     permissions.require(permissions.can_manage_report_data(actor))
-    setting, _ = PartnershipSetting.objects.select_for_update().get_or_create(pk=PartnershipSetting.SINGLETON_ID)
+    setting = PartnershipSetting.objects.select_for_update().filter(pk=PartnershipSetting.SINGLETON_ID).first()
+    if setting is None:
+        setting = PartnershipSetting(pk=PartnershipSetting.SINGLETON_ID)
     setting.adult_female_population = adult_female_population
     setting.population_source = (population_source or "").strip()
     setting.updated_by = actor
     setting.updated_at = timezone.now()
     _attributed(setting, actor, "partnership_setting_update")
-    setting.full_clean(validate_constraints=False)
-    setting.save()
+    setting.full_clean(validate_constraints=False, validate_unique=False)
+    try:
+        with transaction.atomic():
+            setting.save()
+    except IntegrityError as exc:
+        raise ValidationError("Someone else has just changed this setting. Try again") from exc
     return setting

@@ -32,6 +32,11 @@ def _today():
     return timezone.localdate()
 
 
+def _posted(request):
+    """The POST data to bind, even when empty (an empty form must show its errors, not a blank page)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _csv_url(request, table: str = "csv") -> str:
     query = request.GET.copy()
     query["download"] = table
@@ -144,7 +149,7 @@ def _target_form_page(request, *, target=None):
             "measure": request.GET.get("measure", ""),
             "period_kind": request.GET.get("period") or PeriodKind.FINANCIAL_YEAR,
         }
-    form = TargetForm(request.POST or None, instance=target, initial=initial, today=today)
+    form = TargetForm(_posted(request), instance=target, initial=initial, today=today)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -407,7 +412,7 @@ def outcomes(request):
 @require_http_methods(["GET", "POST"])
 def outcome_add(request):
     permissions.require(permissions.can_manage_report_data(request.user))
-    form = OutcomeEntryForm(request.POST or None, today=_today())
+    form = OutcomeEntryForm(_posted(request), today=_today())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -429,7 +434,7 @@ def outcome_add(request):
 @require_http_methods(["GET", "POST"])
 def outcome_import(request):
     permissions.require(permissions.can_manage_report_data(request.user))
-    form = OutcomeImportForm(request.POST or None, request.FILES or None)
+    form = OutcomeImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -466,7 +471,7 @@ def population(request):
             "adult_female_population": setting.adult_female_population,
             "population_source": setting.population_source,
         }
-    form = PopulationForm(request.POST or None, initial=initial)
+    form = PopulationForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         services.partnership_setting_update(
             actor=request.user,
