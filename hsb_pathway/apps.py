@@ -9,7 +9,7 @@ class HsbPathwayConfig(AppConfig):
         from django.urls import reverse
 
         from accounts import permissions
-        from hsb_pathway import journey, services
+        from hsb_pathway import journey, selectors, services
         from referrals import registry
         from referrals.models import Pathway
 
@@ -18,4 +18,8 @@ class HsbPathwayConfig(AppConfig):
         registry.register_transition_hook(services.on_referral_transition)
         registry.register_navigation(
             "HSB cases", lambda: reverse("hsb_pathway:case_list"), permissions.hsb_is_hub_member
+        )
+        registry.register_report_measure(
+            "hsb_orders",
+            registry.ReportMeasureProvider(totals=selectors.hsb_orders_totals, monthly=selectors.hsb_orders_monthly),
         )

@@ -80,7 +80,7 @@ def strategy_status(referral: Referral, now: datetime.datetime | None = None) ->
     due = services.strategy_due_at(referral)
     strategy = strategy_of(referral)
     now = now or timezone.now()
-    if strategy is not None:
+    if strategy is not None and strategy.pk is not None:
         on_time = due is None or strategy.held_on <= timezone.localtime(due).date()
         return StrategyStatus(due_at=due, held_on=strategy.held_on, on_time=on_time, overdue=False)
     live = referral.status in {Status.SUBMITTED, Status.ACCEPTED, Status.OPEN}
@@ -336,3 +336,43 @@ def hsb_orders_by_month(queryset: QuerySet[Referral], start: datetime.date, end:
     empty = {"orders": 0, **dict.fromkeys(ORDER_COUNT_KEYS.values(), 0)}
     found = {_as_date(r["month"]): {k: r[k] for k in empty} for r in rows}
     return [{"month": m, **found.get(m, empty)} for m in _months(start, end)]
+
+
+# The report pages' provider for the "hsb_orders" measure (referrals.registry.ReportMeasureProvider): ranges are
+# London-midnight datetimes with an exclusive end; an order counts on the London date it was made.
+
+
+def _local_date(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
+
+
+def _hsb_orders(referrals: QuerySet[Referral]) -> QuerySet[Order]:
+    return Order.objects.filter(referral__in=referrals.filter(pathway=Pathway.HSB).values("pk"))
+
+
+def hsb_orders_totals(
+    referrals: QuerySet[Referral], ranges: dict[str, tuple[datetime.datetime, datetime.datetime]]
+) -> dict[str, int]:
+    """{range name: orders made in it}: one query, one Count(filter=...) per range."""
+    if not ranges:
+        return {}
+    counts = {
+        name: Count("id", filter=Q(made_on__gte=_local_date(start), made_on__lt=_local_date(end)))
+        for name, (start, end) in ranges.items()
+    }
+    return _hsb_orders(referrals).aggregate(**counts)
+
+
+def hsb_orders_monthly(
+    referrals: QuerySet[Referral], start: datetime.datetime, end: datetime.datetime
+) -> dict[datetime.date, int]:
+    """{first day of month: orders made that month} from `start` up to (not including) `end`: one query."""
+    rows = (
+        _hsb_orders(referrals)
+        .filter(made_on__gte=_local_date(start), made_on__lt=_local_date(end))
+        .annotate(month=TruncMonth("made_on"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+    return {_as_date(r["month"]): r["n"] for r in rows}

@@ -117,6 +117,7 @@ def strategy(request, public_id):
 @require_http_methods(["GET", "POST"])
 def strategy_edit(request, public_id):
     referral = selectors.hsb_case(user=request.user, public_id=public_id, need=permissions.CHANGE)
+    status = selectors.strategy_status(referral)
     instance = selectors.strategy_of(referral) or StrategyDiscussion(referral=referral)
     form = StrategyDiscussionForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -133,7 +134,7 @@ def strategy_edit(request, public_id):
     return render(
         request,
         "hsb_pathway/strategy_form.html",
-        _context(referral, form=form, status=selectors.strategy_status(referral)),
+        _context(referral, form=form, status=status),
     )
 
 
