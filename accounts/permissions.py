@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.signals import post_migrate
 from django.http import Http404
 from django.urls import reverse
 from guardian.shortcuts import assign_perm, remove_perm
@@ -379,6 +380,16 @@ def failed_email_for_admin(user, public_id):
         return notifications_failed_visible_to(user).get(public_id=public_id)
     except (Notification.DoesNotExist, ValidationError, ValueError) as exc:
         raise Http404("No such email") from exc
+
+
+def permission_ids_forget(**kwargs) -> None:
+    """Forget the cached permission ids (`_permission_id`). A database flush (every transactional test's
+    teardown) recreates the permission rows with new ids; without this, the next test in the same process
+    would scope every case list and recipient search to a permission id that no longer exists."""
+    _permission_id.cache_clear()
+
+
+post_migrate.connect(permission_ids_forget, dispatch_uid="accounts.permissions.permission_ids_forget")
 
 
 # --- Navigation -----------------------------------------------------------------------------------
