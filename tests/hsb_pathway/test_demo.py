@@ -32,7 +32,7 @@ def test_seed_gives_every_stage_and_is_idempotent():
     stages = set(HsbDetail.objects.values_list("stage", flat=True))
     assert stages == set(Stage.values), stages
     aim3_cases = Assessment.objects.filter(kind=AssessmentKind.AIM3).values("referral").distinct().count()
-    re_assessed = [r for r in Assessment.objects.filter(kind=AssessmentKind.AIM3).values_list("referral", flat=True)]
+    re_assessed = list(Assessment.objects.filter(kind=AssessmentKind.AIM3).values_list("referral", flat=True))
     assert aim3_cases > 0
     assert any(re_assessed.count(r) > 1 for r in set(re_assessed)), "no AIM3 re-assessments"
     assert Order.objects.count() >= 3
