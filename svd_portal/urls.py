@@ -1,14 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from accounts.views import home
-from svd_portal.views import healthz
+from svd_portal.views import admin_login, healthz
 
 admin.site.site_header = settings.SVD_SERVICE_NAME
 admin.site.site_title = settings.SVD_SERVICE_NAME
-admin.site.login = RedirectView.as_view(pattern_name="accounts:login", query_string=True)
+admin.site.login = admin_login
 
 urlpatterns = [
     path("", home, name="home"),

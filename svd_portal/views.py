@@ -22,3 +22,30 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain; charset=utf-8")
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+@login_not_required
+def admin_login(request, extra_context=None):
+    """The Django admin's own login page is never used: everyone signs in through ours, with both factors.
+    A signed-in, verified user who lands here (the admin's "next" after our sign-in) goes on to where they
+    were heading instead of seeing the sign-in page again. Whatever the method, it only redirects: it never
+    reads credentials."""
+    from django.shortcuts import redirect
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+    from accounts.middleware import is_fully_authenticated
+
+    target = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if is_fully_authenticated(request):
+        return redirect(target if safe and target else reverse("admin:index"))
+    if request.user.is_authenticated:  # password only: on to the second factor, like every other page
+        from accounts.services import has_confirmed_totp
+
+        step = reverse("accounts:verify" if has_confirmed_totp(request.user) else "accounts:enrol")
+        return redirect(f"{step}?{urlencode({'next': target})}" if safe and target else step)
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(f"{reverse('accounts:login')}?{query}" if query else reverse("accounts:login"))

@@ -297,3 +297,26 @@ def test_password_only_pages_show_no_navigation(personas, password_only, client_
     assert reverse("accounts:members") not in page
     full = client_for(admin).get(reverse("home")).content.decode()
     assert 'class="govuk-service-navigation__list"' in full
+
+
+def test_system_administrator_reaches_the_admin_through_our_sign_in(personas):
+    user = personas.owner_admin
+    user.is_staff = True
+    user.is_superuser = True
+    user.save()
+    device = totp_device(user)
+    client = Client()
+    response = client.get(reverse("admin:index"), follow=True)
+    final_url = response.redirect_chain[-1][0]
+    assert final_url.startswith(reverse("accounts:login"))
+    response = client.post(final_url, {"username": user.email, "password": factories.PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:verify"))
+    response = client.post(response.redirect_chain[-1][0], {"token": totp_now(device)}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("admin:index")
+    assert response.request["PATH_INFO"] == reverse("admin:index")
+    # the admin's own login page never shows a form, and never sends anyone off the site
+    assert client.get(reverse("admin:login") + "?next=https://evil.example/")["Location"] == reverse("admin:index")
+    posted = Client().post(reverse("admin:login"), {"username": user.email, "password": factories.PASSWORD})
+    assert posted["Location"].startswith(reverse("accounts:login"))
+    assert "_auth_user_id" not in posted.wsgi_request.session
