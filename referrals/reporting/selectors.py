@@ -430,7 +430,7 @@ def year_on_year(*, user, measure: Measure, period: Period, filters: ReportFilte
     rows = []
     for month, before in zip(period.months(), previous.months(), strict=True):
         future = month > this_month
-        empty = 0 if measure.source == CASES else None
+        empty = None if measure.source == OUTCOME or measure.is_rate else 0  # no entry: unknown; no rows: 0
         rows.append(
             MonthRow(
                 month=month,
