@@ -725,3 +725,39 @@ def marac_referral_access(referral: Referral) -> dict[int, str]:
     ).values_list("agency_id", flat=True)
     owners = Action.objects.filter(referral=referral, status=ActionStatus.OPEN).values_list("agency_id", flat=True)
     return dict.fromkeys({*attending, *owners}, VIEW)
+
+
+# --- Scale (issue 8: benchmarks) ------------------------------------------------------------------------
+# The same set as referrals_visible_to, written the other way round for agencies that see few referrals
+# (docs/performance.md): with an Exists, PostgreSQL may walk the newest referrals probing the permission table
+# for each one, which for an agency that can see one referral in a thousand means a million probes for a page.
+# Here the agency's permission rows are read once (an InitPlan over an index-only scan) and the referrals are
+# fetched by primary key.
+
+
+def referrals_visible_by_rows(user) -> QuerySet[Referral]:
+    """referrals_visible_to, driven from the agency's permission rows: for lists of a sparse agency."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return referrals_visible_to(user)
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import BooleanField, F, Func
+
+    from referrals.models import Referral
+
+    agency = agency_of(user)
+    if agency is None or not can_see_cases(user):
+        return Referral.objects.none()
+    rows = _group_perm_rows(agency.group_id).values("content_object_id")
+    any_of = Func(
+        F("pk"), ArraySubquery(rows), arg_joiner=" = ANY(", template="(%(expressions)s))", output_field=BooleanField()
+    )
+    return Referral.objects.filter(any_of)
+
+
+def referral_permission_rows(user) -> QuerySet:
+    """The user's agency's view rows in the permission table (counting them counts what it can see)."""
+    if agency_of(user) is None or not can_see_cases(user):
+        return _perm_model().objects.none()
+    return _group_perm_rows(agency_of(user).group_id)
