@@ -295,7 +295,8 @@ def referral_access_sync(referral: Referral) -> dict[int, str]:
 def reminder_recipients(reminder) -> list[User]:
     """Who a due reminder goes to: the named person, or the members of the named agency who hold the named
     role (any case role when none is named). Only active people in active agencies whose agency may still see
-    the case: a reminder is never a way to learn about a case you cannot open."""
+    the case: a reminder is never a way to learn about a case you cannot open. (A reminder about something
+    other than a case, such as a MARAC meeting's research, goes to the agency its pathway app named.)"""
     from accounts.models import User
 
     users = User.objects.filter(is_active=True, membership__agency__is_active=True)
@@ -310,12 +311,14 @@ def reminder_recipients(reminder) -> list[User]:
         for role in CASE_ROLES:
             case_role |= Q(**{f"membership__{Membership.ROLE_FIELDS[role]}": True})
         users = users.filter(case_role)
-    rows = _perm_model().objects.filter(
-        group_id=OuterRef("membership__agency__group_id"),
-        permission_id=_permission_id("view_referral"),
-        content_object_id=reminder.referral_id,
-    )
-    return list(users.filter(Exists(rows)).order_by("pk"))
+    if reminder.referral_id is not None:
+        rows = _perm_model().objects.filter(
+            group_id=OuterRef("membership__agency__group_id"),
+            permission_id=_permission_id("view_referral"),
+            content_object_id=reminder.referral_id,
+        )
+        users = users.filter(Exists(rows))
+    return list(users.order_by("pk"))
 
 
 def notifications_of(user) -> QuerySet:

@@ -4,8 +4,8 @@ Rows are saved through referrals.services.referral_part_save, so they are valida
 the referral's optimistic-lock version with the acting user on the history row, and the referral's timeline
 gets a pathway event naming what happened (never personal data).
 
-Obligations for the reminders engineer (see "Obligations" at the end): each function is called here whenever
-the obligation is created, changed or met, and returns what is owed and when.
+Obligations (see "Obligations" at the end): each function is called here whenever the obligation is created,
+changed or met, keeps its reminder rows in step (referrals.reminders) and returns what is owed and when.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ from hsb_pathway.models import (
     birthday,
 )
 from hsb_pathway.workflow import REQUIREMENTS, StageMove, StageMoveRefused, check_move
+from referrals import reminders
 from referrals import services as core
-from referrals.models import EventKind, Pathway, Referral, Status
+from referrals.models import EventKind, Pathway, Referral, ReminderKind, Status
 from svd_portal.lib.working_days import deadline_after
 
 ORDER_END_NOTICE_DAYS = 90
@@ -521,13 +522,14 @@ def hsb_obligation_strategy_discussion(*, referral: Referral, actor=None) -> Obl
     held = StrategyDiscussion.objects.filter(referral=referral).exists()
     live = referral.status in {Status.SUBMITTED, Status.ACCEPTED, Status.OPEN}
     due = strategy_due_at(referral) if live and not held else None
-    return Obligation(
+    obligation = Obligation(
         key=f"hsb-strategy-{referral.public_id}",
         referral_id=referral.pk,
         agency_id=_hub_or_owner(referral),
         what="HSB strategy discussion due",
         due_at=due,
     )
+    return _remind(obligation, kind=ReminderKind.HSB_STRATEGY_DISCUSSION, referral=referral, actor=actor)
 
 
 def _end_of_day(day: datetime.date | None) -> datetime.datetime | None:
@@ -541,24 +543,26 @@ def hsb_obligation_reassessment(*, assessment: Assessment, actor=None) -> Obliga
     is recorded (the newer one supersedes the older's date: use the key per case)."""
     referral = assessment.referral
     newest = Assessment.objects.filter(referral=referral).order_by("-assessed_on", "-id").first()
-    return Obligation(
+    obligation = Obligation(
         key=f"hsb-reassessment-{referral.public_id}",
         referral_id=referral.pk,
         agency_id=_hub_or_owner(referral),
         what="HSB re-assessment due",
         due_at=_end_of_day(newest.next_assessment_on if newest else None),
     )
+    return _remind(obligation, kind=ReminderKind.HSB_AIM3_REASSESSMENT, referral=referral, actor=actor)
 
 
 def hsb_obligation_review(*, review: Review, actor=None) -> Obligation:
     """A scheduled review is due on its date; it is met when its outcome is recorded."""
-    return Obligation(
+    obligation = Obligation(
         key=f"hsb-review-{review.public_id}",
         referral_id=review.referral_id,
         agency_id=_hub_or_owner(review.referral),
         what="HSB review due",
         due_at=None if review.held_on else _end_of_day(review.scheduled_for),
     )
+    return _remind(obligation, kind=ReminderKind.HSB_REVIEW, referral=review.referral, actor=actor)
 
 
 def hsb_obligation_order_end(*, order: Order, actor=None) -> Obligation:
@@ -567,10 +571,25 @@ def hsb_obligation_order_end(*, order: Order, actor=None) -> Obligation:
     due = None
     if order.end_on and not order.discharged_on:
         due = _end_of_day(order.end_on - datetime.timedelta(days=ORDER_END_NOTICE_DAYS))
-    return Obligation(
+    obligation = Obligation(
         key=f"hsb-order-end-{order.public_id}",
         referral_id=order.referral_id,
         agency_id=order.applicant_agency_id,
         what="HSB order end date approaching",
         due_at=due,
     )
+    return _remind(obligation, kind=ReminderKind.HSB_ORDER_END, referral=order.referral, actor=actor)
+
+
+def _remind(obligation: Obligation, *, kind: str, referral: Referral, actor=None) -> Obligation:
+    """Keep the obligation's reminder rows in step with it (referrals.reminders, issue 6): created, moved, or
+    cancelled when it is met (`due_at` None), in the calling service's transaction."""
+    reminders.obligation_remind(
+        kind=kind,
+        key=obligation.key,
+        due_at=obligation.due_at,
+        agency_ids=(obligation.agency_id,),
+        referral=referral,
+        actor=actor,
+    )
+    return obligation

@@ -7,8 +7,8 @@ through referrals.services.referral_part_save, under the referral's optimistic-l
 sets itself (the repeat flag, the referring agency category) are in no form, so they are saved under a row lock
 on the referral without moving its version.
 
-Obligations (IDVA contact, research, action due dates) are described by the three `obligation_*_changed`
-functions at the end: the reminders module (referrals/reminders.py, built separately) turns them into rows.
+Obligations (IDVA contact, research, action due dates, 12 months since a case was heard) are described by the
+`obligation_*_changed` functions at the end, which keep their reminder rows in step (referrals.reminders).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ from marac.models import (
     Research,
     referrer_category_for,
 )
-from referrals.models import EventKind, Pathway, Person, PersonRole, Referral, Status, name_key
+from referrals import reminders
+from referrals.models import EventKind, Pathway, Person, PersonRole, Referral, ReminderKind, Status, name_key
 from referrals.services import attributed, event_record, referral_part_save
 from svd_portal.lib.working_days import deadline_after, end_of_working_day, is_working_day
 
@@ -579,6 +580,7 @@ def meeting_mark_held(*, meeting: Meeting, actor, heard: Iterable[MeetingCase]) 
             case.heard_at = now
             _save(case, actor, "meeting_mark_held")
             summary = f"Heard at the {meeting.title}"
+            obligation_repeat_review_changed(referral=case.referral, heard_on=meeting.date)
         else:
             summary = f"Not heard at the {meeting.title}: waiting for a meeting again"
         event_record(referral=case.referral, actor=actor, kind=EventKind.PATHWAY, summary=summary)
@@ -712,7 +714,7 @@ def obligation_idva_contact_changed(*, referral: Referral) -> Obligation:
     (domain.md 1.5). Addressed to the MARAC hub, whose coordinators make sure it happens.
     Called on submission. Reminders engineer: create or refresh the reminder row from the Obligation."""
     hub = permissions.hub_agency_id(Pathway.MARAC)
-    return Obligation(
+    obligation = Obligation(
         kind="marac_idva_contact",
         key=f"marac_idva_contact:{referral.public_id}",
         agency_ids=(hub,) if hub else (),
@@ -720,6 +722,7 @@ def obligation_idva_contact_changed(*, referral: Referral) -> Obligation:
         link=reverse("referrals:detail", kwargs={"public_id": referral.public_id}),
         referral_id=referral.pk,
     )
+    return _remind(obligation, kind=ReminderKind.MARAC_IDVA_CONTACT, referral=referral)
 
 
 def obligation_research_changed(*, meeting: Meeting) -> list[Obligation]:
@@ -731,7 +734,7 @@ def obligation_research_changed(*, meeting: Meeting) -> list[Obligation]:
         due = end_of_working_day(_working_day_before(meeting.date))
     agency_ids = MeetingAgency.objects.filter(meeting=meeting).values_list("agency_id", "withdrawn_at")
     link = reverse("marac:meeting", kwargs={"public_id": meeting.public_id})
-    return [
+    obligations = [
         Obligation(
             kind="marac_research",
             key=f"marac_research:{meeting.public_id}:{agency_id}",
@@ -741,12 +744,14 @@ def obligation_research_changed(*, meeting: Meeting) -> list[Obligation]:
         )
         for agency_id, withdrawn_at in agency_ids
     ]
+    label = f"MARAC on {meeting.date:%-d %B %Y}"  # no case in it: the meeting's research for every listed case
+    return [_remind(o, kind=ReminderKind.MARAC_RESEARCH, label=label) for o in obligations]
 
 
 def obligation_action_changed(*, action: Action) -> Obligation:
     """A MARAC action is due at the end of its due date; reporting any status other than open lifts it.
     Called when an action is agreed and whenever its status is reported."""
-    return Obligation(
+    obligation = Obligation(
         kind="marac_action",
         key=f"marac_action:{action.public_id}",
         agency_ids=(action.agency_id,),
@@ -754,3 +759,39 @@ def obligation_action_changed(*, action: Action) -> Obligation:
         link=reverse("marac:action", kwargs={"public_id": action.public_id}),
         referral_id=action.referral_id,
     )
+    return _remind(
+        obligation,
+        kind=ReminderKind.MARAC_ACTION_DUE,
+        overdue_kind=ReminderKind.MARAC_ACTION_OVERDUE,
+        referral=action.referral,
+    )
+
+
+def obligation_repeat_review_changed(*, referral: Referral, heard_on: datetime.date) -> Obligation:
+    """12 months after a case was last heard at a MARAC (a new referral after that is no longer a repeat), the
+    MARAC hub's coordinators are reminded to look at it again. Called when a case is heard; hearing it again
+    moves the reminder on."""
+    hub = permissions.hub_agency_id(Pathway.MARAC)
+    obligation = Obligation(
+        kind="marac_repeat_review",
+        key=f"marac_repeat_review:{referral.public_id}",
+        agency_ids=(hub,) if hub else (),
+        due_at=reminders.due_months_after(ReminderKind.MARAC_REPEAT_REVIEW, heard_on),
+        link=reverse("referrals:detail", kwargs={"public_id": referral.public_id}),
+        referral_id=referral.pk,
+    )
+    return _remind(obligation, kind=ReminderKind.MARAC_REPEAT_REVIEW, referral=referral)
+
+
+def _remind(obligation: Obligation, *, kind: str, **kwargs) -> Obligation:
+    """Keep the obligation's reminder rows in step with it (referrals.reminders, issue 6): created, moved,
+    or cancelled when it is met, in this transaction."""
+    reminders.obligation_remind(
+        kind=kind,
+        key=obligation.key,
+        due_at=obligation.due_at,
+        agency_ids=obligation.agency_ids,
+        link=obligation.link,
+        **kwargs,
+    )
+    return obligation

@@ -578,7 +578,10 @@ class Reminder(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=40, choices=ReminderKind.choices)
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="reminders")
+    # The case it is about; blank for an obligation about something else (a MARAC meeting's research)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
+    label = models.CharField(max_length=60, blank=True)  # what it is about when not one case: no personal data
+    link = models.CharField(max_length=200, blank=True)  # a path in this service; the case page when blank
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     user = models.ForeignKey(
@@ -614,6 +617,9 @@ class Reminder(models.Model):
                 condition=models.Q(repeat_days__isnull=True) | models.Q(repeat_days__gte=1),
                 name="reminder_repeats_at_most_daily",
             ),
+            models.CheckConstraint(
+                condition=models.Q(referral__isnull=False) | ~models.Q(label=""), name="reminder_is_about_something"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -637,9 +643,10 @@ class Notification(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="notifications")
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=40, choices=ReminderKind.choices)
-    reference = models.CharField(max_length=40)
+    reference = models.CharField(max_length=60)  # the case reference, or the reminder's label
+    link = models.CharField(max_length=200, default="")  # a path in this service
     due_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -5,7 +5,8 @@
   Accepting or declining cancels both.
 - Youth violence: a reminder to the hub's coordinators before the next review date, kept in step whenever
   the youth violence details are saved.
-- Declining or closing a case cancels every reminder still waiting on it.
+- Declining or closing a case cancels every reminder still waiting on it, except those about obligations that
+  outlive the case work (an HSB order's end date).
 
 Also the "Notifications" navigation item with its unread count, and "Failed reminders" for administrators.
 """
@@ -78,7 +79,8 @@ def on_transition(*, referral: Referral, transition, actor) -> None:
     elif name == "accept":
         reminders.reminders_cancel(referral=referral, kinds=DECISION_KINDS, actor=actor)
     elif name in {"decline", "close"}:
-        reminders.reminders_cancel(referral=referral, actor=actor)
+        kinds = [kind for kind in ReminderKind.values if kind not in reminders.OUTLIVES_CASE]
+        reminders.reminders_cancel(referral=referral, kinds=kinds, actor=actor)
     elif name == "reopen":
         yv_review_sync(referral=referral, actor=actor)
 

@@ -60,6 +60,8 @@ logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600  # keep well under the broker's visibility timeout
 CLOSED_STATUSES = frozenset({Status.DECLINED, Status.CLOSED})
+# Obligations that outlive the case work: an HSB order runs on after the case is closed.
+OUTLIVES_CASE = frozenset({ReminderKind.HSB_ORDER_END})
 
 
 class NoRecipients(Exception):
@@ -99,6 +101,10 @@ def default_key(*, kind: str, referral: Referral, agency_id, user_id, role: str)
     return f"{kind}:{referral.pk}:{agency_id or '-'}:{user_id or '-'}:{role or '-'}"
 
 
+def case_path(referral: Referral) -> str:
+    return reverse("referrals:detail", args=[referral.public_id])
+
+
 def hub_agency_id(referral: Referral) -> int:
     """The agency that receives referrals on this pathway (the owner's, if no hub is set)."""
     return permissions.hub_agency_id(referral.pathway) or referral.owner_agency_id
@@ -111,16 +117,22 @@ def hub_agency_id(referral: Referral) -> int:
 def reminder_schedule(
     *,
     kind: str,
-    referral: Referral,
+    referral: Referral | None,
     due_at: datetime.datetime,
     agency=None,
     user=None,
     role: str = "",
     key: str | None = None,
     repeat_days: int | None = None,
+    label: str = "",
+    link: str = "",
     actor=None,
 ) -> Reminder:
     """Create (or re-arm) the reminder for an obligation, in the caller's transaction.
+
+    It is about `referral`, or, for an obligation that is not about one case (a MARAC meeting's research), about
+    `label` (no personal data: "MARAC on 3 March 2027"), with a `key` of the caller's. `link` is the path the
+    message links to (default: the case page).
 
     One row per `key` (default: kind, case, recipient and role). Scheduling the same key again moves a
     pending, cancelled or failed reminder to the new due time and recipient; a reminder already sent stays
@@ -134,6 +146,10 @@ def reminder_schedule(
         raise ValueError(f"Unknown role {role!r}")
     if timezone.is_naive(due_at):
         raise ValueError("due_at must be timezone-aware")
+    if referral is None and not (label and key):
+        raise ValueError("A reminder that is not about a case needs a label and a key")
+    if link and (not link.startswith("/") or link.startswith("//") or len(link) > 200):
+        raise ValueError("A reminder's link is a path in this service")
     if repeat_days is None:
         repeat_days = rule(kind).get("repeat_days")
     if repeat_days is not None and int(repeat_days) < 1:
@@ -145,7 +161,9 @@ def reminder_schedule(
         raise ValueError("A reminder key must not contain '#' and must be at most 180 characters")
     fields = {
         "kind": kind,
-        "referral_id": referral.pk,
+        "referral_id": referral.pk if referral is not None else None,
+        "label": label[:60],
+        "link": link,
         "agency_id": agency_id,
         "user_id": user_id,
         "role": role,
@@ -164,6 +182,8 @@ def reminder_schedule(
             reminder = Reminder.objects.select_for_update().get(key=key)
     if reminder.state == ReminderState.SENT:
         return reminder
+    if reminder.state == ReminderState.PENDING and all(getattr(reminder, k) == v for k, v in fields.items()):
+        return reminder  # nothing has changed: no write, no history row
     for name, value in fields.items():
         setattr(reminder, name, value)
     _rearm(reminder)
@@ -185,15 +205,18 @@ def _rearm(reminder: Reminder) -> None:
 
 @transaction.atomic
 def reminders_cancel(
-    *, referral: Referral, kinds: Iterable[str] | None = None, key_prefix: str = "", actor=None
+    *, referral: Referral | None, kinds: Iterable[str] | None = None, key_prefix: str = "", actor=None
 ) -> int:
     """The obligation was met (or the case closed): cancel its pending and failed reminders. Returns how many.
 
     `kinds` limits it to some kinds (all when None); `key_prefix` to one obligation's keys (for example the
-    keys a MARAC action's reminders were scheduled with, including their daily repeats)."""
-    rows = Reminder.objects.select_for_update().filter(
-        referral=referral, state__in=[ReminderState.PENDING, ReminderState.FAILED]
-    )
+    keys a MARAC action's reminders were scheduled with, including their daily repeats). With no referral (an
+    obligation about a meeting), `key_prefix` is required."""
+    if referral is None and not key_prefix:
+        raise ValueError("Cancelling reminders needs a referral or a key prefix")
+    rows = Reminder.objects.select_for_update().filter(state__in=[ReminderState.PENDING, ReminderState.FAILED])
+    if referral is not None:
+        rows = rows.filter(referral=referral)
     if kinds is not None:
         kinds = list(kinds)
         for kind in kinds:
@@ -211,6 +234,76 @@ def reminders_cancel(
         reminder.save()
         count += 1
     return count
+
+
+# --- Obligations described by pathway apps ---------------------------------------------------------
+
+
+def remind_before(kind: str, due_at: datetime.datetime) -> datetime.datetime:
+    """When to remind about something due at `due_at`: the start of the working day the rule's
+    `working_days_before` working days earlier (0: the morning of the day it is due), never after `due_at`."""
+    days = int(rule(kind).get("working_days_before", 0))
+    day = working_days.subtract_working_days(timezone.localtime(due_at).date(), days)
+    return min(working_days.start_of_working_day(day), due_at)
+
+
+@transaction.atomic
+def obligation_remind(
+    *,
+    kind: str,
+    key: str,
+    due_at: datetime.datetime | None,
+    agency_ids: Iterable[int | None],
+    referral: Referral | None = None,
+    label: str = "",
+    link: str = "",
+    overdue_kind: str | None = None,
+    actor=None,
+) -> list[Reminder]:
+    """Keep one obligation's reminders in step with it. A pathway app calls this whenever the obligation is
+    created, changed or met (`due_at` None), in its own transaction; calling it again with the same facts
+    changes nothing.
+
+    For each agency: a `kind` reminder at `remind_before(kind, due_at)`, to the rule's `role` (any case role when
+    the rule names none); with `overdue_kind`, another at `due_at` itself that comes back every `repeat_days`
+    (the overdue rule's; at most daily) until the obligation is met. Reminders of the same obligation for an
+    earlier due date or an agency no longer involved are cancelled; one already sent for this due date is not
+    sent again."""
+    prefix = f"{key}|"
+    wanted: dict[str, tuple[str, int, datetime.datetime, int | None]] = {}
+    if due_at is not None:
+        day = timezone.localtime(due_at).date().isoformat()
+        for agency_id in sorted({a for a in agency_ids if a}):
+            base = f"{prefix}{agency_id}@{day}"
+            wanted[base] = (kind, agency_id, remind_before(kind, due_at), None)
+            if overdue_kind:
+                repeat = rule(overdue_kind).get("repeat_days")
+                wanted[f"{base}:overdue"] = (overdue_kind, agency_id, due_at, repeat)
+    now = timezone.now()
+    stale = Reminder.objects.select_for_update().filter(
+        key__startswith=prefix, state__in=[ReminderState.PENDING, ReminderState.FAILED]
+    )
+    for reminder in stale.order_by("pk"):
+        if reminder.key.partition("#")[0] not in wanted:
+            reminder.state = ReminderState.CANCELLED
+            reminder.cancelled_at = now
+            reminder.enqueued_at = None
+            attributed(reminder, actor).save()
+    return [
+        reminder_schedule(
+            kind=reminder_kind,
+            referral=referral,
+            due_at=at,
+            agency=agency_id,
+            role=rule(reminder_kind).get("role", ""),
+            key=full_key,
+            repeat_days=repeat,
+            label=label,
+            link=link,
+            actor=actor,
+        )
+        for full_key, (reminder_kind, agency_id, at, repeat) in wanted.items()
+    ]
 
 
 # --- Sweeping: claim due rows and hand them over ---------------------------------------------------
@@ -365,7 +458,7 @@ def _deliver(reminder_id: int, now: datetime.datetime) -> Delivery:
     if reminder.due_at > now:
         return Delivery(reminder_id, outcome="not due")
     referral = reminder.referral
-    if referral.status in CLOSED_STATUSES:
+    if referral is not None and referral.status in CLOSED_STATUSES and reminder.kind not in OUTLIVES_CASE:
         reminder.state = ReminderState.CANCELLED
         reminder.cancelled_at = now
         attributed(reminder, None).save()
@@ -381,7 +474,8 @@ def _deliver(reminder_id: int, now: datetime.datetime) -> Delivery:
             reminder=reminder,
             referral=referral,
             kind=reminder.kind,
-            reference=referral.display_reference,
+            reference=referral.display_reference if referral is not None else reminder.label,
+            link=reminder.link or (case_path(referral) if referral is not None else ""),
             due_at=reminder.due_at,
             created_at=now,
             email_state=EmailState.DIGEST if digest else EmailState.PENDING,
@@ -397,13 +491,14 @@ def _deliver(reminder_id: int, now: datetime.datetime) -> Delivery:
     reminder.last_error = ""
     reminder.next_attempt_at = None
     attributed(reminder, None).save()
-    event_record(
-        referral=referral,
-        actor=None,
-        kind=EventKind.REMINDER,
-        summary=f"Reminder sent to {audience(reminder)}: {reminder.get_kind_display().lower()}",
-        data={"reminder": str(reminder.public_id), "kind": reminder.kind, "recipients": len(recipients)},
-    )
+    if referral is not None:
+        event_record(
+            referral=referral,
+            actor=None,
+            kind=EventKind.REMINDER,
+            summary=f"Reminder sent to {audience(reminder)}: {reminder.get_kind_display().lower()}",
+            data={"reminder": str(reminder.public_id), "kind": reminder.kind, "recipients": len(recipients)},
+        )
     if reminder.repeat_days:
         _schedule_repeat(reminder, now)
     return Delivery(reminder_id, sent=True, outcome="sent", emails=emails)
@@ -421,6 +516,8 @@ def _schedule_repeat(reminder: Reminder, now: datetime.datetime) -> None:
         key=f"{base}#{int(number or 0) + 1}",
         kind=reminder.kind,
         referral_id=reminder.referral_id,
+        label=reminder.label,
+        link=reminder.link,
         agency_id=reminder.agency_id,
         user_id=reminder.user_id,
         role=reminder.role,
@@ -469,8 +566,8 @@ def _reminder_failed(reminder_id: int, error: str, *, now: datetime.datetime, pe
 # --- Email -----------------------------------------------------------------------------------------
 
 
-def case_link(referral_public_id) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("referrals:detail", args=[referral_public_id])
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def due_text(due_at: datetime.datetime) -> str:
@@ -488,8 +585,8 @@ def _email_for(notification: Notification) -> EmailMessage:
         [
             message_line(notification),
             "",
-            "Sign in to see the case:",
-            case_link(notification.referral.public_id),
+            "Sign in to see it:",
+            absolute(notification.link),
             "",
             "This email has no case details in it, by design. Please do not reply to it.",
             settings.SVD_SERVICE_NAME,
@@ -502,7 +599,7 @@ def _email_for(notification: Notification) -> EmailMessage:
 def _digest_email(user: User, day: datetime.date, items: list[Notification]) -> EmailMessage:
     lines = [f"You have {len(items)} reminder{'s' if len(items) != 1 else ''} from {settings.SVD_SERVICE_NAME}:", ""]
     for item in items:
-        lines += [f"- {message_line(item)}", f"  {case_link(item.referral.public_id)}"]
+        lines += [f"- {message_line(item)}", f"  {absolute(item.link)}"]
     lines += ["", "This email has no case details in it, by design. Please do not reply to it."]
     subject = f"Your reminders for {day:%-d %B %Y}"
     return EmailMessage(subject=subject, body="\n".join(lines), to=[user.email])
@@ -516,7 +613,7 @@ def notification_email_send(*, notification_id: int, now: datetime.datetime | No
         with transaction.atomic():
             notification = (
                 Notification.objects.select_for_update(of=("self",))
-                .select_related("user", "referral")
+                .select_related("user")
                 .filter(pk=notification_id)
                 .first()
             )
@@ -552,7 +649,7 @@ def digest_send(*, user_id: int, day: datetime.date | str, now: datetime.datetim
         with transaction.atomic():
             items = list(
                 Notification.objects.select_for_update(of=("self",))
-                .select_related("referral", "user")
+                .select_related("user")
                 .filter(user_id=user_id, email_state=EmailState.DIGEST)
                 .filter(Q(email_next_attempt_at__isnull=True) | Q(email_next_attempt_at__lte=now))
                 .order_by("due_at", "id")

@@ -51,7 +51,8 @@ def reminder_retry(request, public_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"The reminder for {reminder.referral.display_reference} will be sent again")
+        about = reminder.referral.display_reference if reminder.referral else reminder.label
+        messages.success(request, f"The reminder about {about} will be sent again")
     return redirect("referrals:reminder_failures")
 
 

@@ -307,18 +307,24 @@ SVD_PAGE_SIZE = env.int("SVD_PAGE_SIZE", default=25)
 # Each rule counts working days in England and Wales. Override any of them with SVD_REMINDER_RULES, a JSON
 # object merged over these defaults, e.g. SVD_REMINDER_RULES='{"referral_decision": {"working_days": 3}}'.
 SVD_REMINDER_RULES = {
+    # The core: a submitted referral not accepted or declined within 2 working days goes to the receiving hub's
+    # coordinators, and after 2 more to its managers (deadlines counted from submission).
     "referral_decision": {"working_days": 2, "role": "coordinator"},
     "referral_decision_escalation": {"working_days": 4, "role": "manager"},
+    # Dates set on a case: remind this many working days before, at the start of the working day.
     "yv_review": {"working_days_before": 2, "role": "coordinator"},
-    "marac_idva_contact": {"working_days": 2},
+    # Obligations whose deadline the pathway app sets (marac/services.py, hsb_pathway/services.py): remind
+    # `working_days_before` the deadline (0: the morning it is due); overdue reminders repeat every
+    # `repeat_days` (at least 1) until the obligation is met. No role: every case role in the agency.
+    "marac_idva_contact": {"working_days_before": 0, "role": "coordinator"},
     "marac_research": {"working_days_before": 1},
     "marac_action_due": {"working_days_before": 2},
     "marac_action_overdue": {"repeat_days": 1},
-    "marac_repeat_review": {"months": 12},
-    "hsb_strategy_discussion": {"working_days": 1},
-    "hsb_aim3_reassessment": {"working_days_before": 5},
-    "hsb_review": {"working_days_before": 5},
-    "hsb_order_end": {"working_days_before": 10},
+    "marac_repeat_review": {"months": 12, "role": "coordinator"},
+    "hsb_strategy_discussion": {"working_days_before": 0, "role": "coordinator"},
+    "hsb_aim3_reassessment": {"working_days_before": 5, "role": "coordinator"},
+    "hsb_review": {"working_days_before": 2, "role": "coordinator"},
+    "hsb_order_end": {"working_days_before": 0},
 }
 for _kind, _rule in env.json("SVD_REMINDER_RULES", default={}).items():
     SVD_REMINDER_RULES[_kind] = {**SVD_REMINDER_RULES.get(_kind, {}), **_rule}

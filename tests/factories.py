@@ -205,6 +205,7 @@ def make_notification(user: User, referral: Referral, **fields):
         "referral": referral,
         "kind": reminder.kind,
         "reference": referral.display_reference,
+        "link": f"/cases/{referral.public_id}/",
         "due_at": reminder.due_at,
         "email_state": "sent",
     }

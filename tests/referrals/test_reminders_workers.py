@@ -22,7 +22,6 @@ import signal
 import time
 from urllib.parse import quote
 
-import psutil
 import pytest
 from django.db import connection
 from django.test import override_settings
@@ -217,6 +216,11 @@ def test_beat_started_twice_still_delivers_once(personas, processes, tmp_path):
 # --- Killed in the middle of sending --------------------------------------------------------------------
 
 
+def parent_pid(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[1])
+
+
 def _slow_send_started(tmp_path) -> int:
     marker = tmp_path / SLOW_MARKER
     wait_for(lambda: marker.exists() and marker.read_text(), 60, what="the slowed send to start")
@@ -228,7 +232,7 @@ def test_a_pool_process_killed_mid_send_still_delivers_once(personas, processes,
     worker = processes.worker("victim", extra_env={"SVD_TEST_SLOW_SEND": "60"})
     publish_send(due.pk)
     child = _slow_send_started(tmp_path)
-    assert psutil.Process(child).ppid() == worker.pid  # the pool process of the worker this test started
+    assert parent_pid(child) == worker.pid  # the pool process of the worker this test started
     os.kill(child, signal.SIGKILL)
     # task_reject_on_worker_lost puts the message back; a fresh pool process finishes the job
     wait_for(lambda: all_sent([due.pk]), 60, what="delivery after the kill")

@@ -1,0 +1,101 @@
+"""List pages run a fixed number of queries whatever the number of rows (pinned; the same for few and many)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from marac import services
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# Measured on SQLite and PostgreSQL: each page's own queries plus about ten that every signed-in page makes
+# (session, user, membership, second factor, session save, and the navigation's badges).
+MEETING_PAGE = 17
+CASE_LIST_PAGE = 17
+TRACKER_PAGE = 14
+MEETINGS_PAGE = 16
+POSSIBLE_REPEATS_PAGE = 15
+
+
+def count(client, url):
+    client.get(url)  # warm per-process caches (the permission ids) so only the page's own queries count
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def grow(personas, meeting, n):
+    """n more accepted cases: listed on `meeting`, and n more left waiting as candidates."""
+    listed = [factories.make_marac_referral(personas.owner, accept_by=personas.coordinator) for _ in range(n)]
+    services.meeting_cases_add(meeting=meeting, actor=personas.coordinator, referrals=listed)
+    for _ in range(n):
+        factories.make_marac_referral(personas.idva, accept_by=personas.coordinator, dash_yes=4)
+    for case in meeting.cases.filter(removed_at__isnull=True):
+        services.action_create(
+            meeting_case=case,
+            actor=personas.coordinator,
+            description="Check",
+            agency=personas.housing,
+            due_date=timezone.localdate() + datetime.timedelta(days=2),
+        )
+
+
+def test_case_list_candidates_meeting_and_tracker_pages_have_fixed_query_counts(
+    personas, client_for, django_assert_max_num_queries
+):
+    meeting = factories.make_meeting(personas.coordinator, agencies=[personas.hospital, personas.housing])
+    services.meeting_cases_add(
+        meeting=meeting,
+        actor=personas.coordinator,
+        referrals=[factories.make_marac_referral(personas.owner, accept_by=personas.coordinator)],
+    )
+    factories.make_marac_referral(personas.idva, accept_by=personas.coordinator)
+    services.meeting_publish(meeting=meeting, actor=personas.coordinator)
+    grow(personas, meeting, 1)
+    coordinator = client_for(personas.coordinator)
+    housing = client_for(personas.outsider)
+    urls = {
+        "meeting": (coordinator, reverse("marac:meeting", args=[meeting.public_id]), MEETING_PAGE),
+        "case list and candidates": (
+            coordinator,
+            reverse("marac:meeting_cases", args=[meeting.public_id]),
+            CASE_LIST_PAGE,
+        ),
+        "tracker (coordinator)": (coordinator, reverse("marac:actions"), TRACKER_PAGE),
+        "tracker (agency)": (housing, reverse("marac:actions"), TRACKER_PAGE),
+        "meetings": (coordinator, reverse("marac:meetings"), MEETINGS_PAGE),
+    }
+    few = {name: count(client, url) for name, (client, url, _) in urls.items()}
+    grow(personas, meeting, 5)
+    assert meeting.cases.filter(removed_at__isnull=True).count() == 7
+    for name, (client, url, pinned) in urls.items():
+        many = count(client, url)
+        assert many == few[name], f"{name}: {few[name]} queries with few rows, {many} with many"
+        with django_assert_max_num_queries(pinned):
+            client.get(url)
+
+
+def test_possible_repeats_page_has_a_fixed_query_count(personas, client_for, django_assert_max_num_queries):
+    coordinator = client_for(personas.coordinator)
+    url = reverse("marac:possible_repeats")
+
+    def add_possible(i):
+        victim = {"first_name": f"Rae{i}", "last_name": "Dup"}
+        factories.make_marac_referral(
+            personas.owner, accept_by=personas.coordinator, victim=victim, submitted_days_ago=30
+        )
+        factories.make_marac_referral(personas.idva, victim={**victim, "date_of_birth": None, "estimated_age": 30})
+
+    add_possible(0)
+    few = count(coordinator, url)
+    for i in range(1, 4):
+        add_possible(i)
+    assert count(coordinator, url) == few
+    with django_assert_max_num_queries(POSSIBLE_REPEATS_PAGE):
+        coordinator.get(url)
