@@ -45,6 +45,9 @@ def _version(request) -> int | None:
 
 
 def _log_view(request, referral) -> None:
+    """Record that the user saw this case's HSB records (GET only: a POST shows what they typed)."""
+    if request.method != "GET":
+        return
     core.access_log_record(
         user=request.user,
         referral=referral,
@@ -67,7 +70,7 @@ def _context(referral, **extra) -> dict:
     return {"referral": referral, "detail": detail, "stages": Stage.choices, **extra}
 
 
-def _save(request, form, call) -> bool:
+def _save(form, call) -> bool:
     """Run a service with the form's instance; put what it refuses on the form. True when it saved."""
     try:
         call()
@@ -119,10 +122,10 @@ def strategy_edit(request, public_id):
     referral = selectors.hsb_case(user=request.user, public_id=public_id, need=permissions.CHANGE)
     status = selectors.strategy_status(referral)
     instance = selectors.strategy_of(referral) or StrategyDiscussion(referral=referral)
+    _log_view(request, referral)
     form = StrategyDiscussionForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         saved = _save(
-            request,
             form,
             lambda: services.strategy_discussion_save(
                 referral=referral, actor=request.user, discussion=form.instance, expected_version=_version(request)
@@ -167,7 +170,6 @@ def assessment_add(request, public_id):
     form = form_class(request.POST or None, instance=Assessment(referral=referral))
     if request.method == "POST" and form.is_valid():
         saved = _save(
-            request,
             form,
             lambda: services.assessment_add(
                 referral=referral, actor=request.user, assessment=form.instance, expected_version=_version(request)
@@ -202,10 +204,11 @@ def interventions(request, public_id):
 def intervention_edit(request, public_id, item_id=None):
     referral = selectors.hsb_case(user=request.user, public_id=public_id, need=permissions.CHANGE)
     instance = Intervention(referral=referral) if item_id is None else selectors.intervention_for(referral, item_id)
+    if item_id is not None:
+        _log_view(request, referral)
     form = InterventionForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         saved = _save(
-            request,
             form,
             lambda: services.intervention_save(
                 referral=referral, actor=request.user, intervention=form.instance, expected_version=_version(request)
@@ -245,7 +248,6 @@ def review_add(request, public_id):
     form = ReviewScheduleForm(request.POST or None, instance=Review(referral=referral))
     if request.method == "POST" and form.is_valid():
         saved = _save(
-            request,
             form,
             lambda: services.review_save(
                 referral=referral, actor=request.user, review=form.instance, expected_version=_version(request)
@@ -261,10 +263,10 @@ def review_add(request, public_id):
 def review_outcome(request, public_id, item_id):
     referral = selectors.hsb_case(user=request.user, public_id=public_id, need=permissions.CHANGE)
     review = selectors.review_for(referral, item_id)
+    _log_view(request, referral)
     form = ReviewOutcomeForm(request.POST or None, instance=review)
     if request.method == "POST" and form.is_valid():
         saved = _save(
-            request,
             form,
             lambda: services.review_save(
                 referral=referral, actor=request.user, review=form.instance, expected_version=_version(request)
@@ -282,12 +284,12 @@ def adult_transition(request, public_id):
     detail = selectors.detail_of(referral)
     if detail is None:
         raise Http404("No HSB details")
+    _log_view(request, referral)
     initial = {"send": detail.send, "transition_on": detail.adult_transition_on, "adult_service": detail.adult_service}
     form = AdultTransitionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         saved = _save(
-            request,
             form,
             lambda: services.adult_transition_save(
                 referral=referral,
@@ -408,13 +410,14 @@ def _order_case(request, public_id):
 def order_edit(request, public_id, order_id=None):
     referral = _order_case(request, public_id)
     instance = Order(referral=referral) if order_id is None else selectors.order_for(referral, order_id)
+    if order_id is not None:
+        _log_view(request, referral)
     if instance.is_discharged:
         messages.error(request, "This order has been discharged and can no longer be changed")
         return redirect("hsb_pathway:order_detail", public_id=referral.public_id, order_id=instance.public_id)
     form = OrderForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         saved = _save(
-            request,
             form,
             lambda: services.order_save(
                 referral=referral, actor=request.user, order=form.instance, expected_version=_version(request)
@@ -447,6 +450,7 @@ def order_detail(request, public_id, order_id):
 def order_event_add(request, public_id, order_id):
     referral = _order_case(request, public_id)
     order = selectors.order_for(referral, order_id)
+    _log_view(request, referral)
     if order.is_discharged:
         messages.error(
             request, f"This order was discharged on {order.discharged_on:%-d %B %Y}: nothing more can be recorded"
@@ -455,7 +459,6 @@ def order_event_add(request, public_id, order_id):
     form = OrderEventForm(request.POST or None, instance=OrderEvent(referral=referral, order=order))
     if request.method == "POST" and form.is_valid():
         saved = _save(
-            request,
             form,
             lambda: services.order_event_add(
                 referral=referral, actor=request.user, event=form.instance, expected_version=_version(request)
