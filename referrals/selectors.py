@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.text import capfirst
 
 from accounts import permissions
 from referrals import registry
@@ -111,10 +112,11 @@ def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Pag
             visible, owned, newest = _shared_counts(user, agency)
             total = max(0, visible - owned)
             number = min(number, max(1, -(-total // size)))
-            # Walking the newest referrals visits about (page end) x (all referrals / shared) of them; driving
-            # from the permission rows reads `visible` rows. Take the cheaper.
-            if total and number * size * newest > visible * total:
-                queryset = permissions.referrals_visible_by_rows(user).exclude(owner_agency=agency)
+            # Walking the newest referrals visits about (page end) x (all referrals / shared) of them, each a
+            # table row and a probe; driving from the permission rows reads the shared ones by key after two
+            # index-only scans (the agency's rows less its own referrals), about eight entries to a lookup.
+            if total and number * size * newest > total * (total + (visible + owned) / 8):
+                queryset = permissions.referrals_visible_by_rows(user, not_owned=True).exclude(owner_agency=agency)
     else:
         queryset = Referral.objects.filter(owner_agency=agency)
         total = filters.apply(queryset).count()
@@ -293,13 +295,13 @@ def case_history(*, referral: Referral, show_restricted: bool) -> list[HistoryEn
         }
     )
     for model, fields, rows in batches:
-        label = str(model._meta.verbose_name).capitalize()
+        label = capfirst(str(model._meta.verbose_name))
         for _, group in groupby(rows, key=lambda r: r.id):
             previous = None
             for record in group:
                 if record.history_type == "+":
                     changes = [
-                        Change(str(f.verbose_name).capitalize(), "", _fmt(record, f, names))
+                        Change(capfirst(str(f.verbose_name)), "", _fmt(record, f, names))
                         for f in fields
                         if _fmt(record, f, names) != ""
                     ]
@@ -312,7 +314,7 @@ def case_history(*, referral: Referral, show_restricted: bool) -> list[HistoryEn
                         old = _fmt(previous, f, names) if previous is not None else ""
                         new = _fmt(record, f, names)
                         if old != new:
-                            changes.append(Change(str(f.verbose_name).capitalize(), old, new))
+                            changes.append(Change(capfirst(str(f.verbose_name)), old, new))
                     kind = "changed"
                 previous = record
                 if kind == "changed" and not changes:

@@ -470,3 +470,13 @@ def test_case_page_shows_moves_only_to_the_hub_coordinator(personas, case, clien
     owner_page = client_for(personas.owner).get(detail_url).content.decode()
     assert 'id="stage-moves"' not in owner_page
     assert "Held " + timezone.localdate().strftime("%-d %B %Y") in owner_page
+
+
+def test_the_case_history_page_shows_hsb_rows(personas, case, client_for):
+    factories.hsb_strategy(case, personas.hsb_coordinator)
+    factories.hsb_order(case, personas.owner)
+    body = client_for(personas.owner).get(reverse("referrals:history", args=[case.public_id])).content.decode()
+    assert "HSB strategy discussion created by Hal Coordinator" in body
+    assert "HSB order created by Olive Owner" in body
+    assert "HSB details created" in body
+    assert "Hackett continuum category" in body
