@@ -112,10 +112,11 @@ def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Pag
             visible, owned, newest = _shared_counts(user, agency)
             total = max(0, visible - owned)
             number = min(number, max(1, -(-total // size)))
-            # Walking the newest referrals visits about (page end) x (all referrals / shared) of them; driving
-            # from the permission rows reads `visible` rows. Take the cheaper.
-            if total and number * size * newest > visible * total:
-                queryset = permissions.referrals_visible_by_rows(user).exclude(owner_agency=agency)
+            # Walking the newest referrals visits about (page end) x (all referrals / shared) of them, each a
+            # table row and a probe; driving from the permission rows reads the shared ones by key after two
+            # index-only scans (the agency's rows less its own referrals), about eight entries to a lookup.
+            if total and number * size * newest > total * (total + (visible + owned) / 8):
+                queryset = permissions.referrals_visible_by_rows(user, not_owned=True).exclude(owner_agency=agency)
     else:
         queryset = Referral.objects.filter(owner_agency=agency)
         total = filters.apply(queryset).count()

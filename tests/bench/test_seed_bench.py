@@ -169,3 +169,52 @@ def test_refuses_fewer_users_than_agencies():
     require_postgres()
     with pytest.raises(ValueError, match="at least one member per agency"):
         bench.seed_bench(referrals=1, users=10)
+
+
+def test_shared_list_pages_are_the_visible_cases_not_owned_newest_first(seeded):
+    """Whichever shape selectors.case_list picks (walking the newest referrals for the hub, the permission rows
+    for the sparse agencies), each page is the next 25 of visible-and-not-owned, newest first."""
+    from django.db.models import Exists, OuterRef
+
+    from referrals import selectors
+
+    hub = PathwayHub.objects.get(pathway="marac").agency_id
+    small = list(Referral.objects.values_list("owner_agency_id", flat=True).distinct()[:3])
+    for agency_id in [hub, *small]:
+        user = _member(agency_id, is_caseworker=True)
+        agency = user.membership.agency
+        rows = ReferralGroupObjectPermission.objects.filter(
+            group_id=agency.group_id, permission__codename="view_referral", content_object=OuterRef("pk")
+        )
+        expected = list(
+            Referral.objects.filter(Exists(rows))
+            .exclude(owner_agency=agency)
+            .order_by("-created_at", "-id")
+            .values_list("pk", flat=True)
+        )
+        for number in (1, 2, 3):
+            page = selectors.case_list(user=user, scope="shared", filters=selectors.CaseFilters(), number=number)
+            assert page.total == len(expected)
+            start = (page.number - 1) * page.page_size
+            assert [r.pk for r in page.items] == expected[start : start + page.page_size], (agency_id, number)
+        mine = selectors.case_list(user=user, scope="mine", filters=selectors.CaseFilters(), number=2)
+        owned = list(Referral.objects.filter(owner_agency=agency).order_by("-created_at", "-id"))
+        start = (mine.number - 1) * mine.page_size
+        assert [r.pk for r in mine.items] == [r.pk for r in owned[start : start + mine.page_size]]
+
+
+def test_the_shape_follows_the_density(seeded):
+    """The hub sees half the referrals: its page walks the newest. A small agency sees a few: its page is read
+    from its permission rows (docs/performance.md)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from referrals import selectors
+
+    hub = PathwayHub.objects.get(pathway="marac").agency_id
+    shared_to = ReferralShare.objects.filter(revoked_at__isnull=True).exclude(agency_id=hub)
+    sparse = shared_to.values_list("agency_id", flat=True).order_by("agency_id").first()
+    for agency_id, driven_by_rows in ((hub, False), (sparse, True)):
+        user = _member(agency_id, is_caseworker=True)
+        with CaptureQueriesContext(connection) as captured:
+            selectors.case_list(user=user, scope="shared", filters=selectors.CaseFilters(), number=1)
+        assert any("= ANY(ARRAY(" in q["sql"] for q in captured.captured_queries) == driven_by_rows, agency_id
