@@ -66,7 +66,7 @@ def target_report_rows(report: TargetReport) -> tuple[list[str], list[list]]:
                 a.target.describe() if a else "No target",
                 _number(a.goal) if a and a.goal is not None else "",
                 projected_cell,
-                a.status_label if a and a.status else "",
+                a.status_label if a and a.status else ("Shown to managers only" if a and a.withheld else ""),
             ]
         )
     return header, rows

@@ -16,6 +16,11 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+# The models below are defined here but belong to referrals.models, which imports them: giving them that
+# module keeps their simple-history twins (HistoricalTarget...) importable from referrals.models as well, as
+# Django's shell and pickling expect.
+MODELS_MODULE = "referrals.models"
+
 MIN_YEAR = 2000
 MAX_YEAR = 2100
 MAX_OUTCOME_COUNT = 1_000_000
@@ -65,6 +70,8 @@ class Direction(models.TextChoices):
 class Target(models.Model):
     """A manager's target for one measure in one period. A rolling 12 months target has no year: it stands
     for whichever 12 months are current."""
+
+    __module__ = MODELS_MODULE
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     measure = models.CharField(max_length=40, choices=ReportMeasure.choices)
@@ -163,6 +170,8 @@ def _plain(value: Decimal) -> str:
 class OutcomeMeasureEntry(models.Model):
     """One month's figure for one outcome measure, entered by an administrator or imported from CSV."""
 
+    __module__ = MODELS_MODULE
+
     measure = models.CharField(max_length=40, choices=OutcomeMeasure.choices)
     month = models.DateField(help_text="The first day of the month the figure is for")
     count = models.PositiveIntegerField()
@@ -196,6 +205,8 @@ class OutcomeMeasureEntry(models.Model):
 
 class PartnershipSetting(models.Model):
     """Partnership-wide figures the reports need. One row (id 1), changed by a system administrator."""
+
+    __module__ = MODELS_MODULE
 
     SINGLETON_ID = 1
 

@@ -194,6 +194,8 @@ class Assessment:
     target: Target
     goal: Fraction | None
     status: str | None
+    # Targets are the partnership's: against counts scoped to one agency's view, a status would mislead.
+    withheld: bool = False
 
     @property
     def status_label(self) -> str:
@@ -237,7 +239,14 @@ class TargetReport:
 
     @property
     def with_targets(self) -> list[TargetRow]:
-        return [r for r in self.rows if r.assessment is not None and r.assessment.goal is not None]
+        """Rows with a target, a goal and a status to chart."""
+        return [
+            r
+            for r in self.rows
+            if r.assessment is not None
+            and r.assessment.goal is not None
+            and r.assessment.status in {ON_TRACK, AT_RISK, OFF_TRACK}
+        ]
 
     def counts(self) -> dict[str, int]:
         result = dict.fromkeys(STATUS_LABELS, 0)
@@ -347,6 +356,7 @@ def target_report(*, user, period: Period, today: datetime.date) -> TargetReport
     months = outcome_months(previous.start, period.end)
     targets = targets_for(period)
     covered = period.fraction_elapsed(today)
+    partnership_wide = is_partnership_wide(user)
     rows = []
     for measure in all_measures():
         if measure.source == CASES:
@@ -363,8 +373,10 @@ def target_report(*, user, period: Period, today: datetime.date) -> TargetReport
         else:
             figures = _provided_figures(measure, scope, period, today)
         assessment = assess(targets.get(measure.key), figures) if figures.available else None
+        if assessment is not None and not partnership_wide and measure.source != OUTCOME:
+            assessment.status, assessment.withheld = None, True
         rows.append(TargetRow(figures=figures, assessment=assessment))
-    return TargetReport(period=period, today=today, rows=rows, partnership_wide=is_partnership_wide(user))
+    return TargetReport(period=period, today=today, rows=rows, partnership_wide=partnership_wide)
 
 
 # --- Year on year by month ------------------------------------------------------------------------

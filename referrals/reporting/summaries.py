@@ -71,10 +71,13 @@ def target_summary(report: TargetReport) -> tuple[str, str]:
     counts = report.counts()
     assessed = counts[ON_TRACK] + counts[AT_RISK] + counts[OFF_TRACK]
     if not assessed:
-        return (
-            f"No targets to assess for {report.period.label}",
-            "No measure has a target for this period with figures to project, so there is nothing to chart.",
+        reason = (
+            "No measure has a target for this period with figures to project, so there is nothing to chart."
+            if report.partnership_wide
+            else "Targets are the partnership's. Managers see their status against partnership-wide counts; "
+            "here the status is shown only for outcome measures, which cover the whole area."
         )
+        return f"No targets to assess for {report.period.label}", reason
     on, risk, off = counts[ON_TRACK], counts[AT_RISK], counts[OFF_TRACK]
     title = f"{on} of {assessed} target{'s' if assessed != 1 else ''} on track for {report.period.label}"
     summary = (

@@ -101,6 +101,31 @@ def test_percentage_and_absolute_targets_with_their_status(report_world):
     assert report.counts()[selectors.ON_TRACK] == 1
 
 
+def test_a_non_manager_sees_targets_but_a_status_only_for_whole_area_measures(report_world):
+    manager = report_world.personas.owner_manager
+    for measure in [ReportMeasure.MARAC_REFERRALS, ReportMeasure.HOMICIDES]:
+        services.target_set(
+            actor=manager,
+            measure=measure,
+            period_kind=PeriodKind.FINANCIAL_YEAR,
+            year=2025,
+            target_type=TargetType.ABSOLUTE,
+            value=Decimal("4"),
+            direction=Direction.INCREASE if measure == ReportMeasure.MARAC_REFERRALS else Direction.DECREASE,
+        )
+    services.outcome_entry_save(
+        actor=factories.make_sysadmin(), measure=OutcomeMeasure.HOMICIDES, month=datetime.date(2025, 4, 1), count=0
+    )
+    report = selectors.target_report(user=report_world.personas.owner, period=FY, today=TODAY)
+    marac = _row(report, ReportMeasure.MARAC_REFERRALS).assessment
+    assert marac.goal == 4 and marac.status is None and marac.withheld  # police's 4 are not the partnership's
+    homicides = _row(report, ReportMeasure.HOMICIDES).assessment
+    assert homicides.status == selectors.ON_TRACK and not homicides.withheld
+    assert [r.measure.key for r in report.with_targets] == [ReportMeasure.HOMICIDES]
+    as_manager = selectors.target_report(user=manager, period=FY, today=TODAY)
+    assert _row(as_manager, ReportMeasure.MARAC_REFERRALS).assessment.status == selectors.ON_TRACK
+
+
 def test_rolling_12_months_and_calendar_years(report_world):
     manager = report_world.personas.owner_manager
     rolling = selectors.target_report(user=manager, period=rolling_12(TODAY), today=TODAY)

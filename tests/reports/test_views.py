@@ -434,6 +434,7 @@ def test_report_pages_run_the_same_number_of_queries_for_few_and_many_rows(
     client = client_for(getattr(personas, persona))
     _recent(personas, 2)
     pages = [(n, q) for n, q in QUERY_PAGES if persona == "owner_manager" or n != "reports:targets"]
+    client.get(reverse("reports:target_actual"))  # warm the process-wide caches (permission ids) first
     few = {(name, str(query)): _count_queries(client, name, query) for name, query in pages}
     _recent(personas, 40)
     _outcomes(24)
@@ -450,10 +451,12 @@ def test_report_pages_run_the_same_number_of_queries_for_few_and_many_rows(
     for name, query in pages:
         with django_assert_num_queries(few[(name, str(query))]):
             client.get(reverse(name), query)
-    assert few[("reports:target_actual", "{}")] <= PAGE_QUERY_LIMIT
+    assert max(few.values()) <= PAGE_QUERY_LIMIT, few
 
 
-# Session, user, membership and agency, and the second factor take the first few; the report itself then
-# needs one query for all case measures, one for outside data, one for targets and (with MARAC and HSB
-# installed) one each for the repeat rate and HSB orders.
-PAGE_QUERY_LIMIT = 14
+# Measured (PostgreSQL and SQLite alike): 15 for targets and actuals, 13 for year on year and benchmarks, 14 for
+# breakdowns, 11 for outcome measures and targets. Of those, 10 are the same on every page: session, user, second
+# factor, membership and agency, the navigation's hub lookup and notification count, and saving the session
+# (three). Targets and actuals then needs one query for all case measures together, one for outside data, one for
+# targets, one for the MARAC repeat rate and one for HSB orders, however many cases there are.
+PAGE_QUERY_LIMIT = 16
