@@ -284,3 +284,10 @@ def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 20
         made += 1
         _ = index
     return made
+
+
+def seed(partnership: Partnership) -> str:
+    """Called by seed_demo after seed_referrals: the demo's reminders (issue 6, referrals.reminder_hooks)."""
+    from referrals.reminder_hooks import demo_seed
+
+    return demo_seed()

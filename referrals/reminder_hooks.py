@@ -110,3 +110,22 @@ def register() -> None:
         "Failed reminders", lambda: reverse("referrals:reminder_failures"), permissions.can_manage_reminders
     )
     registry.register_navigation_badge(unread_badge)
+
+
+def demo_seed(*, limit: int = 20) -> str:
+    """Demo data (seed_demo, through referrals.demo.seed): decision reminders for the demo's referrals still
+    waiting for a hub's decision, as submitting them through the service would have made. Their due times
+    have passed, so the sweep (the dev server's sweeper on `make run`) delivers them to the hub coordinators.
+    Safe to run again: one reminder per key."""
+    waiting = Referral.objects.filter(status=Status.SUBMITTED, submitted_at__isnull=False).order_by("-submitted_at")
+    made = 0
+    for referral in waiting[:limit]:
+        reminders.reminder_schedule(
+            kind=ReminderKind.REFERRAL_DECISION,
+            referral=referral,
+            due_at=reminders.due_after(ReminderKind.REFERRAL_DECISION, referral.submitted_at),
+            agency=reminders.hub_agency_id(referral),
+            role=reminders.rule(ReminderKind.REFERRAL_DECISION).get("role", Role.COORDINATOR),
+        )
+        made += 1
+    return f"{made} decision reminders"

@@ -93,3 +93,26 @@ def test_the_management_command_sends_due_reminders(personas):
     assert Notification.objects.filter(reminder=reminder, user=personas.yv_coordinator).exists()
     call_command("reminders_sweep", stdout=out)
     assert Notification.objects.filter(reminder=reminder).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_has_decision_reminders_that_the_sweep_delivers():
+    from accounts.demo import seed_partnership
+    from referrals import demo, reminders
+    from referrals.demo import seed_referrals
+
+    partnership = seed_partnership()
+    seed_referrals(partnership, count=40)
+    demo.seed(partnership)
+    waiting = Reminder.objects.filter(kind=ReminderKind.REFERRAL_DECISION)
+    assert waiting.exists()
+    assert all(r.referral.status == "submitted" for r in waiting)
+    count = waiting.count()
+    demo.seed(partnership)  # again: nothing more
+    assert Reminder.objects.filter(kind=ReminderKind.REFERRAL_DECISION).count() == count
+    reminders.sweep_and_send()
+    due = Reminder.objects.filter(kind=ReminderKind.REFERRAL_DECISION, due_at__lte=timezone.now())
+    assert due.exists() and not due.filter(state=ReminderState.PENDING).exists()
+    notifications = Notification.objects.filter(reminder__kind=ReminderKind.REFERRAL_DECISION)
+    assert notifications.exists()
+    assert all(n.user.membership.is_coordinator for n in notifications.select_related("user__membership"))

@@ -175,12 +175,13 @@ class Processes:
             process.wait(20)
 
     def stop_all(self) -> None:
+        """Cold shutdown (SIGQUIT): the tests are over, nothing is waiting to finish."""
         for process, _log in self.started:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                os.killpg(process.pid, signal.SIGQUIT)
         for process, _log in self.started:
             try:
-                process.wait(15)
+                process.wait(5)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
