@@ -363,3 +363,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- MARAC (issue 4: marac app) ----------------------------------------------------------------------
+# The DASH question wording is SafeLives' copyright: the app shows short paraphrases unless the partnership names
+# a JSON file of licensed wording here ({"q01_injury": "...", ...}; see marac/dash.py).
+SVD_DASH_WORDING_FILE = env.str("SVD_DASH_WORDING_FILE", default="")
+# "Potential escalation": domestic abuse incidents in the last 12 months (SafeLives' usual threshold is 3).
+SVD_MARAC_ESCALATION_THRESHOLD = env.int("SVD_MARAC_ESCALATION_THRESHOLD", default=3)
+# Agencies whose SafeLives referral category is not implied by their kind, e.g. "MASH=mash,DAS=voluntary_sector".
+SVD_MARAC_REFERRER_CATEGORIES = env.dict("SVD_MARAC_REFERRER_CATEGORIES", default={})

@@ -105,3 +105,15 @@ def test_potential_escalation_threshold_is_configurable(personas, settings):
 def test_no_criteria_below_every_threshold(personas):
     referral = factories.make_marac_referral(personas.owner, dash_yes=5, submit=False)
     assert services.referral_criteria(referral).met == []
+
+
+def test_referring_agency_category_from_its_kind_or_the_partnership_setting(personas, settings):
+    from marac.models import referrer_category_for
+
+    assert referrer_category_for(personas.police) == "police"
+    assert referrer_category_for(personas.idva_service) == "idva"
+    assert referrer_category_for(personas.hospital) == "acute_trust"
+    assert referrer_category_for(personas.community_safety) == "other"
+    settings.SVD_MARAC_REFERRER_CATEGORIES = {"CSP": "mash", "HSG": "not-a-category"}
+    assert referrer_category_for(personas.community_safety) == "mash"
+    assert referrer_category_for(personas.housing) == "housing"
