@@ -170,7 +170,8 @@ def strategy_discussion_save(
 
 @transaction.atomic
 def assessment_add(*, referral: Referral, actor, assessment: Assessment, expected_version: int | None) -> Assessment:
-    """Record an assessment: AIM3 for a young person aged 12 to 18 on the day, otherwise the assessment used."""
+    """Record an assessment: AIM3 only for a young person aged 12 to 18 on the day; another assessment (the
+    assessment used and its outcome) for anyone, for example an early help assessment before AIM3."""
     _require(permissions.hsb_can_record(actor, referral))
     _lock(referral)
     detail = _detail(referral)
@@ -183,10 +184,6 @@ def assessment_add(*, referral: Referral, actor, assessment: Assessment, expecte
             raise HsbRefused(
                 "AIM3 is for young people aged 12 to 18. This person was not in that age range on the date of the "
                 "assessment: record the assessment used and its outcome instead"
-            )
-        if assessment.kind == AssessmentKind.OTHER and aim3:
-            raise HsbRefused(
-                "This young person was aged 12 to 18 on the date of the assessment: record an AIM3 assessment"
             )
     label = "AIM3 assessment" if assessment.kind == AssessmentKind.AIM3 else "Assessment"
     previous = (

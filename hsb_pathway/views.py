@@ -165,7 +165,12 @@ def assessments(request, public_id):
 def assessment_add(request, public_id):
     referral = selectors.hsb_case(user=request.user, public_id=public_id, need=permissions.CHANGE)
     detail = selectors.detail_of(referral)
-    aim3 = services.aim3_applies(referral, timezone.localdate(), detail)
+    # AIM3 by default for a young person aged 12 to 18 today; either kind may be asked for (a back-dated AIM3, or
+    # an early help assessment before AIM3). The service holds AIM3 to ages 12 to 18 on the assessment's date.
+    kind = request.GET.get("kind")
+    aim3 = (
+        kind == "aim3" if kind in {"aim3", "other"} else services.aim3_applies(referral, timezone.localdate(), detail)
+    )
     form_class = Aim3AssessmentForm if aim3 else OtherAssessmentForm
     form = form_class(request.POST or None, instance=Assessment(referral=referral))
     if request.method == "POST" and form.is_valid():

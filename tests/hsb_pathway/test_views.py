@@ -254,21 +254,17 @@ def test_aim3_only_for_12_to_18(personas, client_for):
 
     with pytest.raises(services.HsbRefused, match="AIM3 is for young people aged 12 to 18"):
         factories.hsb_aim3(adult, personas.hsb_coordinator)
+    # A young person: AIM3 by default, another assessment when asked for; AIM3 by request for an adult is refused.
     child = factories.make_hsb_referral(personas.owner, accept_by=personas.hsb_coordinator)
-    with pytest.raises(services.HsbRefused, match="record an AIM3 assessment"):
-        services.assessment_add(
-            referral=child,
-            actor=personas.hsb_coordinator,
-            assessment=Assessment(
-                referral=child,
-                kind=AssessmentKind.OTHER,
-                assessed_on=TODAY(),
-                assessor="X",
-                tool_used="Other",
-                outcome="Y",
-            ),
-            expected_version=None,
-        )
+    assert "Record an AIM3 assessment" in hub.get(url("assessment_add", child)).content.decode()
+    assert "Assessment used" in hub.get(url("assessment_add", child) + "?kind=other").content.decode()
+    data["version"] = version(child)
+    assert hub.post(url("assessment_add", child) + "?kind=other", data).status_code == 302
+    assert Assessment.objects.get(referral=child).kind == AssessmentKind.OTHER
+    response = hub.post(url("assessment_add", adult) + "?kind=aim3", {**aim3_data(), "version": version(adult)})
+    assert response.status_code == 200
+    assert "AIM3 is for young people aged 12 to 18" in response.content.decode()
+    assert Assessment.objects.filter(referral=adult).count() == 1
 
 
 AIM3_HOSTILE = [
