@@ -218,3 +218,32 @@ def test_the_shape_follows_the_density(seeded):
         with CaptureQueriesContext(connection) as captured:
             selectors.case_list(user=user, scope="shared", filters=selectors.CaseFilters(), number=1)
         assert any("= ANY(ARRAY(" in q["sql"] for q in captured.captured_queries) == driven_by_rows, agency_id
+
+
+def test_marac_and_hsb_rows(seeded):
+    """MARAC: details and a DASH for each live case, listings at the borough's meetings (heard when held), two
+    actions per case heard, and the access the meetings give agreeing with marac_referral_access. HSB: details
+    for each live case, some orders."""
+    from hsb_pathway.models import HsbDetail, Order
+    from marac.models import Action, DashAssessment, MaracDetail, MeetingCase, MeetingStatus
+
+    marac = Referral.objects.filter(pathway="marac").exclude(status=Status.DRAFT)
+    assert MaracDetail.objects.count() == marac.count() == DashAssessment.objects.count()
+    listed = MeetingCase.objects.select_related("meeting", "referral")
+    assert listed.exists()
+    for case in listed:
+        assert (case.heard_at is not None) == (case.meeting.status == MeetingStatus.HELD)
+        assert case.referral.pathway == "marac" and case.referral.accepted_at is not None
+    heard = listed.filter(heard_at__isnull=False).count()
+    assert Action.objects.count() == 2 * heard
+    sample = [case.referral for case in listed[:40]]
+    ids = [r.pk for r in sample]
+    before = _perm_rows(ids)
+    for referral in sample:
+        permissions.referral_access_sync(referral)
+    assert _perm_rows(ids) == before
+    hsb = Referral.objects.filter(pathway="hsb").exclude(status=Status.DRAFT)
+    assert HsbDetail.objects.count() == hsb.count()
+    assert Order.objects.exists()
+    for model in (MaracDetail, DashAssessment, MeetingCase, Action, HsbDetail, Order):
+        assert model.history.filter(history_type="+").count() == model.objects.count(), model
