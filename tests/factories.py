@@ -177,42 +177,6 @@ def bulk_referrals(actor: User, count: int, *, shared_with: Agency | None = None
     return referrals
 
 
-# --- Reminders and notifications (issue 6) ---------------------------------------------------------
-
-
-def make_reminder(referral: Referral, *, kind: str = "referral_decision", due_in_minutes: int = -1, **fields):
-    """A reminder on `referral`, due `due_in_minutes` from now (negative: already due), made by the service.
-    Goes to the owning agency's caseworkers unless `agency`/`user`/`role` say otherwise."""
-    from referrals import reminders
-
-    if "user" not in fields:
-        fields.setdefault("agency", referral.owner_agency)
-        fields.setdefault("role", "caseworker")
-    due_at = timezone.now() + datetime.timedelta(minutes=due_in_minutes)
-    return reminders.reminder_schedule(kind=kind, referral=referral, due_at=due_at, **fields)
-
-
-def make_notification(user: User, referral: Referral, **fields):
-    """A delivered in-app notification for `user`, as reminders.reminder_deliver leaves it."""
-    from referrals.models import Notification, ReminderState
-
-    reminder = make_reminder(referral, user=user, key=f"test:{referral.pk}:{user.pk}:{next(_agency_seq)}")
-    reminder.state = ReminderState.SENT
-    reminder.save()
-    data = {
-        "user": user,
-        "reminder": reminder,
-        "referral": referral,
-        "kind": reminder.kind,
-        "reference": referral.display_reference,
-        "link": f"/cases/{referral.public_id}/",
-        "due_at": reminder.due_at,
-        "email_state": "sent",
-    }
-    data.update(fields)
-    return Notification.objects.create(**data)
-
-
 # --- HSB pathway (hsb_pathway) ---------------------------------------------------------------------
 
 
@@ -344,6 +308,42 @@ def hsb_order(referral: Referral, actor: User, **fields):
     return hsb_services.order_save(
         referral=referral, actor=actor, order=Order(referral=referral, **data), expected_version=None
     )
+
+
+# --- Reminders and notifications (issue 6) ---------------------------------------------------------
+
+
+def make_reminder(referral: Referral, *, kind: str = "referral_decision", due_in_minutes: int = -1, **fields):
+    """A reminder on `referral`, due `due_in_minutes` from now (negative: already due), made by the service.
+    Goes to the owning agency's caseworkers unless `agency`/`user`/`role` say otherwise."""
+    from referrals import reminders
+
+    if "user" not in fields:
+        fields.setdefault("agency", referral.owner_agency)
+        fields.setdefault("role", "caseworker")
+    due_at = timezone.now() + datetime.timedelta(minutes=due_in_minutes)
+    return reminders.reminder_schedule(kind=kind, referral=referral, due_at=due_at, **fields)
+
+
+def make_notification(user: User, referral: Referral, **fields):
+    """A delivered in-app notification for `user`, as reminders.reminder_deliver leaves it."""
+    from referrals.models import Notification, ReminderState
+
+    reminder = make_reminder(referral, user=user, key=f"test:{referral.pk}:{user.pk}:{next(_agency_seq)}")
+    reminder.state = ReminderState.SENT
+    reminder.save()
+    data = {
+        "user": user,
+        "reminder": reminder,
+        "referral": referral,
+        "kind": reminder.kind,
+        "reference": referral.display_reference,
+        "link": f"/cases/{referral.public_id}/",
+        "due_at": reminder.due_at,
+        "email_state": "sent",
+    }
+    data.update(fields)
+    return Notification.objects.create(**data)
 
 
 # --- MARAC (issue 4: marac app) ----------------------------------------------------------------------
