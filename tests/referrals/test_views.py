@@ -339,3 +339,9 @@ def test_decline_through_the_page(personas, client_for):
     response = client.post(url, {"reason": "Not our service", "version": referral.version})
     assert response.status_code == 302
     assert Referral.objects.get(pk=referral.pk).status == Status.DECLINED
+
+
+def test_case_page_shows_the_youth_violence_section(personas, client_for):
+    referral = factories.make_submitted(personas.owner)
+    page = client_for(personas.owner).get(reverse("referrals:detail", args=[referral.public_id])).content.decode()
+    assert "Knife or sharp object injury" in page and "Change youth violence intervention" in page
