@@ -45,6 +45,16 @@ check: venv lint
 assets:
 	bash scripts/build_assets.sh
 
+## Benchmarks (docs/performance.md). PostgreSQL only: DATABASE_URL points at the server; both work in a database
+## of their own there (BENCH_DB, default svd_bench). `make bench` drops and recreates it, seeds 100,000 and then
+## 1,000,000 referrals (BENCH_SIZES) and measures every page against hand-written SQL; `make loadtest` runs 50
+## users on gunicorn for 60 seconds (run it after make bench to load-test at 1,000,000). Results: bench-results/.
+bench: venv
+	PY=$(PY) bash scripts/bench.sh
+
+loadtest: venv
+	PY=$(PY) bash scripts/loadtest.sh
+
 worker: venv
 	$(VENV)/bin/celery -A svd_portal worker --loglevel=INFO --concurrency=2
 

@@ -125,3 +125,48 @@ def seed_bench_rows(ctx: BenchContext) -> str:
         ),
     )
     return f"{ctx.rows.get('hsb details', 0):,} HSB cases, {ctx.rows.get('hsb orders', 0):,} orders so far"
+
+
+def bench_cases(personas: dict) -> list:
+    """The HSB case list for run_bench, first page, as the HSB hub coordinator (who sees every HSB case)."""
+    from django.db import connection
+    from django.urls import reverse
+
+    from hsb_pathway import selectors
+    from referrals.benchmarks import BenchCase, _fetch, _page_request, _view_permission_id, client_for
+
+    persona = personas["hsb"]
+    ref, perm, detail = (
+        table("referrals.Referral"),
+        table("referrals.ReferralGroupObjectPermission"),
+        table("hsb_pathway.HsbDetail"),
+    )
+    params = {"group": persona.agency.group_id, "view": _view_permission_id()}
+    where = (
+        "r.pathway = 'hsb' AND r.status <> 'draft' AND EXISTS (SELECT 1 FROM "
+        f"{perm} g WHERE g.content_object_id = r.id AND g.group_id = %(group)s AND g.permission_id = %(view)s)"
+    )
+    count_sql = f"SELECT count(*) FROM {ref} r WHERE {where}"
+    page_sql = (
+        f"SELECT r.id, r.public_id, r.reference, r.received_at, h.stage FROM {ref} r LEFT JOIN {detail} h ON "
+        f"h.referral_id = r.id WHERE {where} ORDER BY r.received_at DESC, r.id DESC LIMIT 25"
+    )
+
+    def floor(cursor):
+        return _fetch(cursor, count_sql, params)[0][0], [row[0] for row in _fetch(cursor, page_sql, params)]
+
+    def check():
+        page = selectors.hsb_case_list(user=persona.user)
+        with connection.cursor() as cursor:
+            return (page.total, [row.referral.pk for row in page.items]), [floor(cursor)]
+
+    return [
+        BenchCase(
+            group="HSB",
+            name="HSB case list, first page (HSB hub coordinator)",
+            page=_page_request(client_for(persona.user), reverse("hsb_pathway:case_list")),
+            floors=[floor],
+            check=check,
+            target_ms=100,
+        )
+    ]

@@ -374,3 +374,61 @@ def _invitations(ctx: BenchContext, params: dict) -> int:
         f"WHERE m.chair = 'Bench chair' AND NOT EXISTS (SELECT 1 FROM {invitation_t} i WHERE i.meeting_id = m.id)",
         params,
     )
+
+
+def bench_cases(personas: dict) -> list:
+    """The MARAC pages for run_bench: the case list of the next draft meeting with the cases waiting for a
+    meeting (the candidate list), as the MARAC hub coordinator."""
+    from django.db import connection
+    from django.urls import reverse
+
+    from marac import selectors
+    from marac.models import Meeting, MeetingStatus
+    from referrals.benchmarks import BenchCase, _fetch, _page_request, _view_permission_id, client_for
+
+    persona = personas["hub"]
+    meeting = Meeting.objects.filter(status=MeetingStatus.DRAFT).order_by("date", "id").first()
+    if meeting is None:
+        return []
+    ref, perm, agency_t = (
+        table("referrals.Referral"),
+        table("referrals.ReferralGroupObjectPermission"),
+        table("accounts.Agency"),
+    )
+    case_t, meeting_t, dash_t = table("marac.MeetingCase"), table("marac.Meeting"), table("marac.DashAssessment")
+    detail_t, person_t = table("marac.MaracDetail"), table("referrals.Person")
+    params = {"group": persona.agency.group_id, "view": _view_permission_id()}
+    sql = (
+        "SELECT r.id, r.public_id, r.reference, r.accepted_at, a.short_name, d.is_repeat, d.judged_band, "
+        f"d.incidents_last_12_months, (SELECT s.score FROM {dash_t} s WHERE s.referral_id = r.id ORDER BY "
+        "s.completed_at DESC, s.id DESC LIMIT 1), (SELECT string_agg(p.first_name || ' ' || p.last_name, ', ') "
+        f"FROM {person_t} p WHERE p.referral_id = r.id AND p.role = 'subject') FROM {ref} r JOIN {agency_t} a "
+        f"ON a.id = r.owner_agency_id LEFT JOIN {detail_t} d ON d.referral_id = r.id "
+        "WHERE r.pathway = 'marac' AND r.status IN ('accepted', 'open') "
+        f"AND EXISTS (SELECT 1 FROM {perm} g WHERE g.content_object_id = r.id AND g.group_id = %(group)s "
+        "AND g.permission_id = %(view)s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {case_t} c WHERE c.referral_id = r.id AND c.removed_at IS NULL "
+        "AND c.heard_at IS NOT NULL) "
+        f"AND NOT EXISTS (SELECT 1 FROM {case_t} c JOIN {meeting_t} m ON m.id = c.meeting_id WHERE "
+        "c.referral_id = r.id AND c.removed_at IS NULL AND m.status IN ('draft', 'published')) "
+        f"ORDER BY r.accepted_at, r.id LIMIT {selectors.CANDIDATE_LIMIT}"
+    )
+
+    def floor(cursor):
+        return sorted(row[0] for row in _fetch(cursor, sql, params))
+
+    def check():
+        rows = selectors.candidates(user=persona.user)
+        with connection.cursor() as cursor:
+            return sorted(row.referral.pk for row in rows), [floor(cursor)]
+
+    return [
+        BenchCase(
+            group="MARAC",
+            name="MARAC candidate list: a draft meeting's case list page (MARAC hub coordinator)",
+            page=_page_request(client_for(persona.user), reverse("marac:meeting_cases", args=[meeting.public_id])),
+            floors=[floor],
+            check=check,
+            target_ms=100,
+        )
+    ]

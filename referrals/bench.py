@@ -997,15 +997,16 @@ def permission_rows_insert(ctx: BenchContext, where: str, params: dict) -> int:
 
 
 def permission_grant(ctx: BenchContext, select_sql: str, params: dict | None = None) -> int:
-    """Add view permission for (referral id, agency id) pairs from `select_sql` (two columns), skipping rows
-    that already exist (not ON CONFLICT: the unique index may be dropped while loading). For pathway apps
-    whose access providers grant more (MARAC meeting attendees)."""
+    """Add view permission for (referral id, agency id) pairs from `select_sql` (two columns) that are not
+    there yet: for pathway apps whose access providers grant more (MARAC meeting attendees). Written with
+    EXCEPT, not ON CONFLICT or NOT EXISTS, because the indexes may be dropped while loading."""
     perm_t, agency_t = table("referrals.ReferralGroupObjectPermission"), table("accounts.Agency")
     sql = (
         f"INSERT INTO {perm_t} (group_id, permission_id, content_object_id) "
-        f"SELECT DISTINCT a.group_id, {ctx.view_perm}, x.referral_id FROM ({select_sql}) AS x(referral_id, agency_id) "
-        f"JOIN {agency_t} a ON a.id = x.agency_id WHERE NOT EXISTS (SELECT 1 FROM {perm_t} p WHERE p.group_id = "
-        f"a.group_id AND p.permission_id = {ctx.view_perm} AND p.content_object_id = x.referral_id)"
+        f"SELECT a.group_id, {ctx.view_perm}, x.referral_id FROM ({select_sql}) AS x(referral_id, agency_id) "
+        f"JOIN {agency_t} a ON a.id = x.agency_id "
+        f"EXCEPT SELECT group_id, permission_id, content_object_id FROM {perm_t} WHERE permission_id = {ctx.view_perm} "
+        "AND content_object_id BETWEEN %(lo)s AND %(hi)s"
     )
     return execute(sql, params)
 
@@ -1130,6 +1131,8 @@ def seed_bench(
             lo = hi + 1
         with transaction.atomic():
             reset_sequence(ref_table)
+        for name in bench_tables():  # fresh statistics for the pathway apps' joins over what was just loaded
+            execute(f"ANALYZE {name}")
         for module in _bench_modules():
             hook = getattr(module, "seed_bench_rows", None)
             if callable(hook) and referrals > 0:

@@ -93,7 +93,8 @@ def _member(agency_id: int, **roles):
 
 def bench_personas() -> dict[str, Persona]:
     """large: a caseworker in the agency that owns most referrals; small: one in the agency that owns fewest;
-    hub: the MARAC hub's coordinator; manager: a manager in the largest agency (partnership-wide reports)."""
+    hub: the MARAC hub's coordinator; hsb: the HSB hub's; manager: a manager in the largest agency (reports
+    partnership-wide)."""
     from django.db.models import Count
 
     from accounts.models import Agency
@@ -111,11 +112,12 @@ def bench_personas() -> dict[str, Persona]:
     hub_ids = set(hubs.values())
     large = ranked[0][0]
     small = next(pk for pk, n in reversed(ranked) if n > 0 and pk not in hub_ids)
-    agencies = Agency.objects.in_bulk([large, small, hubs["marac"]])
+    agencies = Agency.objects.in_bulk([large, small, hubs["marac"], hubs["hsb"]])
     personas = {
         "large": Persona("largest agency", _member(large, is_caseworker=True), agencies[large]),
         "small": Persona("smallest agency", _member(small, is_caseworker=True), agencies[small]),
         "hub": Persona("MARAC hub coordinator", _member(hubs["marac"], is_coordinator=True), agencies[hubs["marac"]]),
+        "hsb": Persona("HSB hub coordinator", _member(hubs["hsb"], is_coordinator=True), agencies[hubs["hsb"]]),
         "manager": Persona("manager, largest agency", _member(large, is_manager=True), agencies[large]),
     }
     missing = [key for key, persona in personas.items() if persona.user is None]
@@ -405,6 +407,226 @@ def scoping_cases(personas: dict[str, Persona]) -> list[BenchCase]:
     return cases
 
 
+def _scope_sql(persona: Persona, view: int) -> tuple[str, dict]:
+    """The reports' scope (permissions.referrals_reportable_to) by hand: submitted referrals, and for anyone
+    but a manager only those their agency can see."""
+    from accounts import permissions
+
+    if permissions.can_view_partnership_reports(persona.user):
+        return "r.submitted_at IS NOT NULL", {}
+    perm = table("referrals.ReferralGroupObjectPermission")
+    return (
+        f"r.submitted_at IS NOT NULL AND EXISTS (SELECT 1 FROM {perm} g WHERE g.content_object_id = r.id "
+        "AND g.group_id = %(group)s AND g.permission_id = %(view)s)",
+        {"group": persona.agency.group_id, "view": view},
+    )
+
+
+# The case measures of referrals.reporting.measures, by hand (the reports join the agency and the youth
+# violence details for them).
+CASE_MEASURES = {
+    "referrals_all": "true",
+    "marac_referrals": "r.pathway = 'marac'",
+    "marac_non_police": "r.pathway = 'marac' AND a.kind <> 'police'",
+    "hsb_referrals": "r.pathway = 'hsb'",
+    "yv_referrals": "r.pathway = 'youth_violence'",
+    "yv_knife_injuries": "r.pathway = 'youth_violence' AND y.incident_type = 'knife_injury'",
+    "yv_gunshot_injuries": "r.pathway = 'youth_violence' AND y.incident_type = 'gunshot_injury'",
+}
+
+
+def report_cases(personas: dict[str, Persona]) -> list[BenchCase]:
+    """Each report page with numbers, as a manager (partnership-wide: every referral) and as a caseworker of the
+    largest agency (what it can see); the floor is the same figures in hand-written SQL."""
+    from django.utils import timezone
+
+    from referrals.reporting import selectors as report_selectors
+    from referrals.reporting.forms import PeriodForm, YearOnYearForm
+    from referrals.reporting.models import PeriodKind
+
+    ref, agency_t, yv = table("referrals.Referral"), table("accounts.Agency"), table("referrals.YouthViolenceDetail")
+    person = table("referrals.Person")
+    view = _view_permission_id()
+    today = timezone.localdate()
+    year_period = PeriodForm(None, today=today).chosen_period()
+    rolling = PeriodForm(None, today=today, default_kind=PeriodKind.ROLLING_12).chosen_period()
+    yoy_period = YearOnYearForm(None, today=today).chosen_period()
+    ranges = report_selectors._case_ranges(year_period, today)
+    detail = "marac_maracdetail"
+    cases = []
+    for key in ("manager", "large"):
+        persona = personas[key]
+        client = client_for(persona.user)
+        scope, scope_params = _scope_sql(persona, view)
+        label = "partnership-wide, manager" if key == "manager" else "caseworker, largest agency"
+
+        # Targets and actuals: every case measure in three ranges, and the MARAC repeat rate, in one scan.
+        params = dict(scope_params, start=min(v[0] for v in ranges.values()), end=max(v[1] for v in ranges.values()))
+        columns = []
+        for name, (start, end) in ranges.items():
+            params[f"{name}_s"], params[f"{name}_e"] = start, end
+            window = f"r.submitted_at >= %({name}_s)s AND r.submitted_at < %({name}_e)s"
+            columns += [f"count(*) FILTER (WHERE {cond} AND {window})" for cond in CASE_MEASURES.values()]
+            columns.append(f"count(*) FILTER (WHERE r.pathway = 'marac' AND {window})")
+            columns.append(f"count(*) FILTER (WHERE r.pathway = 'marac' AND d.is_repeat AND {window})")
+        targets_sql = (
+            f"SELECT {', '.join(columns)} FROM {ref} r JOIN {agency_t} a ON a.id = r.owner_agency_id "
+            f"LEFT JOIN {yv} y ON y.referral_id = r.id LEFT JOIN {detail} d ON d.referral_id = r.id "
+            f"WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND {scope}"
+        )
+
+        def targets_floor(cursor, sql=targets_sql, params=params):
+            return _fetch(cursor, sql, params)[0]
+
+        def targets_check(persona=persona, floor=targets_floor):
+            report = report_selectors.target_report(user=persona.user, period=year_period, today=today)
+            got = {row.figures.measure.key: row.figures for row in report.rows}
+            with connection.cursor() as cursor:
+                row = floor(cursor)
+            width = len(CASE_MEASURES) + 2
+            mine = [getattr(got[k], name) for name in ranges for k in CASE_MEASURES]
+            theirs = [row[i * width + j] for i in range(len(ranges)) for j in range(len(CASE_MEASURES))]
+            return mine, [theirs]
+
+        cases.append(
+            BenchCase(
+                group="Reports",
+                name=f"Targets and actuals ({label})",
+                page=_page_request(client, reverse("reports:target_actual")),
+                floors=[targets_floor],
+                check=targets_check,
+                target_ms=300,
+            )
+        )
+
+        # Year on year: every referral, month by month over two years (London months).
+        prev = yoy_period.previous()
+        yoy_params = dict(scope_params, start=prev.start_at, end=yoy_period.end_at)
+        yoy_sql = (
+            "SELECT date_trunc('month', r.submitted_at AT TIME ZONE 'Europe/London')::date AS month, count(*) "
+            f"FROM {ref} r WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND {scope} "
+            "GROUP BY 1 ORDER BY 1"
+        )
+
+        def yoy_floor(cursor, sql=yoy_sql, params=yoy_params):
+            return dict(_fetch(cursor, sql, params))
+
+        def yoy_check(persona=persona, floor=yoy_floor):
+            from referrals.reporting.measures import measure
+
+            result = report_selectors.year_on_year(
+                user=persona.user,
+                measure=measure("referrals_all"),
+                period=yoy_period,
+                filters=report_selectors.ReportFilters(),
+                today=today,
+            )
+            got = {}
+            for row in result.rows:
+                got[row.previous_month] = row.previous
+                if not row.future:
+                    got[row.month] = row.current
+            with connection.cursor() as cursor:
+                expected = floor(cursor)
+            return got, [{month: expected.get(month, 0) for month in got}]
+
+        cases.append(
+            BenchCase(
+                group="Reports",
+                name=f"Year on year ({label})",
+                page=_page_request(client, reverse("reports:year_on_year")),
+                floors=[yoy_floor],
+                check=yoy_check,
+                target_ms=300,
+            )
+        )
+
+        # Breakdowns: this period so far and the previous to the same point, by agency, kind and pathway.
+        current, before = ranges["current"], ranges["previous_same_point"]
+        bd_params = dict(scope_params, cs=current[0], ce=current[1], ps=before[0], pe=before[1])
+        bd_sql = (
+            "SELECT a.short_name, a.kind, r.pathway, "
+            "count(*) FILTER (WHERE r.submitted_at >= %(cs)s AND r.submitted_at < %(ce)s), "
+            "count(*) FILTER (WHERE r.submitted_at >= %(ps)s AND r.submitted_at < %(pe)s) "
+            f"FROM {ref} r JOIN {agency_t} a ON a.id = r.owner_agency_id WHERE ((r.submitted_at >= %(cs)s "
+            "AND r.submitted_at < %(ce)s) OR (r.submitted_at >= %(ps)s AND r.submitted_at < %(pe)s)) "
+            f"AND {scope} GROUP BY GROUPING SETS ((a.short_name), (a.kind), (r.pathway))"
+        )
+
+        def bd_floor(cursor, sql=bd_sql, params=bd_params):
+            return _fetch(cursor, sql, params)
+
+        def bd_check(persona=persona, floor=bd_floor):
+            result = report_selectors.breakdowns(
+                user=persona.user, period=year_period, filters=report_selectors.ReportFilters(), today=today
+            )
+            got = {(r.key, r.current, r.previous) for t in result.tables for r in t.rows if r.current or r.previous}
+            with connection.cursor() as cursor:
+                rows = floor(cursor)
+            return got, [{(a or k or p, c, b) for a, k, p, c, b in rows if c or b}]
+
+        cases.append(
+            BenchCase(
+                group="Reports",
+                name=f"Breakdowns ({label})",
+                page=_page_request(client, reverse("reports:breakdowns")),
+                floors=[bd_floor],
+                check=bd_check,
+                target_ms=300,
+            )
+        )
+
+        # MARAC benchmarks: the rolling twelve months' MARAC cases and their victims, and the repeat rate.
+        mb_params = dict(scope_params, start=rolling.start_at, end=rolling.end_at)
+        mb_sql = (
+            "SELECT count(*), count(*) FILTER (WHERE a.kind <> 'police'), "
+            "count(*) FILTER (WHERE p.ethnicity = ANY(%(minoritised)s)), "
+            "count(*) FILTER (WHERE p.sexual_orientation = ANY(%(lgb)s) OR p.trans = 'yes'), "
+            "count(*) FILTER (WHERE p.disability = 'yes'), count(*) FILTER (WHERE p.gender = 'male'), "
+            "count(*) FILTER (WHERE d.is_repeat) "
+            f"FROM {ref} r JOIN {agency_t} a ON a.id = r.owner_agency_id LEFT JOIN {person} p ON "
+            f"p.referral_id = r.id AND p.role = 'subject' LEFT JOIN {detail} d ON d.referral_id = r.id "
+            f"WHERE r.pathway = 'marac' AND r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND {scope}"
+        )
+        from referrals.models import LGB_ORIENTATIONS, MINORITISED_ETHNICITIES
+
+        mb_params.update(minoritised=sorted(MINORITISED_ETHNICITIES), lgb=sorted(LGB_ORIENTATIONS))
+
+        def mb_floor(cursor, sql=mb_sql, params=mb_params):
+            return _fetch(cursor, sql, params)[0]
+
+        def mb_check(persona=persona, floor=mb_floor):
+            result = report_selectors.marac_benchmarks(user=persona.user, period=rolling, today=today)
+            rates = {row.key: row.rate for row in result.rows}
+            got = [result.cases] + [
+                rates[k].numerator for k in ("non_police", "minoritised", "lgbt", "disabled", "male")
+            ]
+            with connection.cursor() as cursor:
+                row = floor(cursor)
+            return got, [list(row[:6])]
+
+        cases.append(
+            BenchCase(
+                group="Reports",
+                name=f"MARAC benchmarks ({label})",
+                page=_page_request(client, reverse("reports:benchmarks")),
+                floors=[mb_floor],
+                check=mb_check,
+                target_ms=300,
+            )
+        )
+    cases.append(
+        BenchCase(
+            group="Reports",
+            name="Outcome measures (manager; outside data, no case rows)",
+            page=_page_request(client_for(personas["manager"].user), reverse("reports:outcomes")),
+            floors=[],
+            target_ms=300,
+        )
+    )
+    return cases
+
+
 def baseline_cases(personas: dict[str, Persona]) -> list[BenchCase]:
     """The home page: what every signed-in request costs before any case data (session, user, membership,
     second factor, navigation, the GOV.UK page template)."""
@@ -425,12 +647,7 @@ def all_cases(personas: dict[str, Persona], *, deep_page: int) -> list[BenchCase
     cases += case_list_cases(personas, deep_page)
     cases += case_page_cases(personas)
     cases += scoping_cases(personas)
-    try:
-        from referrals.reporting import bench_cases as report_cases
-    except ImportError:
-        report_cases = None
-    if report_cases is not None:
-        cases += report_cases(personas)
+    cases += report_cases(personas)
     for module in _bench_modules():
         extra = getattr(module, "bench_cases", None)
         if callable(extra):
