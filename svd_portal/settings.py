@@ -335,7 +335,7 @@ SVD_REMINDER_MAX_ATTEMPTS = env.int("SVD_REMINDER_MAX_ATTEMPTS", default=6)
 SVD_REMINDER_BACKOFF_SECONDS = env.int("SVD_REMINDER_BACKOFF_SECONDS", default=60)
 SVD_DIGEST_HOUR = env.int("SVD_DIGEST_HOUR", default=7)  # London time; digests go out at the first sweep after
 # `manage.py runserver` with no broker (make run) starts an in-process sweeper thread running the same code.
-SVD_DEV_SWEEPER = env.bool("SVD_DEV_SWEEPER", default=not PRODUCTION)
+SVD_DEV_SWEEPER = env_bool("SVD_DEV_SWEEPER", default=not PRODUCTION)
 CELERY_BEAT_SCHEDULE["reminders-sweep"] = {
     "task": "referrals.reminders_sweep",
     "schedule": float(SVD_REMINDER_SWEEP_SECONDS),
