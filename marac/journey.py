@@ -212,6 +212,8 @@ def register() -> None:
         prefetch=["marac"],
     )
     registry.register_restricted_fields("marac.MaracDetail", MaracDetail.RESTRICTED_FIELDS)
+    # Why a possible repeat was suspected says that an earlier case may exist: not for every viewer's history.
+    registry.register_restricted_fields("marac.PossibleRepeat", ["reason", "decision_note"])
     registry.register_access_provider(permissions.marac_referral_access)
     registry.register_transition_hook(services.marac_transition_hook)
     registry.register_navigation("MARAC meetings", lambda: reverse("marac:meetings"), permissions.can_view_meetings)

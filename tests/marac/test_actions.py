@@ -140,3 +140,16 @@ def test_tracker_lists_open_actions_by_agency_overdue_first(personas, client_for
     page = client_for(personas.outsider).get(reverse("marac:actions")).content.decode()
     assert "Late one" in page and "Hospital one" not in page and "Done one" not in page
     assert "Overdue" in page
+
+
+@pytest.mark.parametrize(
+    ("status", "note"), [("", "x"), ("finished", "x"), ("complete", "x" * 2_001), ("complete", "a\x00")]
+)
+def test_action_update_bad_input(personas, client_for, published, status, note):
+    action = add_action(published, personas.housing, 7, personas.coordinator)
+    response = client_for(personas.outsider).post(
+        reverse("marac:action", args=[action.public_id]), {"status": status, "note": note}
+    )
+    assert response.status_code == 200 and b"govuk-error-summary" in response.content
+    action.refresh_from_db()
+    assert action.status == ActionStatus.OPEN

@@ -243,3 +243,26 @@ def test_a_held_meeting_cannot_be_changed(personas, client_for, published):
         services.meeting_update(
             meeting=published, actor=personas.coordinator, data=_data(published), agencies=[personas.hospital]
         )
+
+
+@pytest.mark.parametrize("value", ["", "x" * 2_001, "a\x00b"])
+def test_removal_reason_bad_input(personas, client_for, published, marac_case, value):
+    url = reverse("marac:meeting_case_remove", args=[published.public_id, marac_case.public_id])
+    response = client_for(personas.coordinator).post(url, {"reason": value})
+    assert response.status_code == 200 and b"govuk-error-summary" in response.content
+    assert published.cases.get().removed_at is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("representative", "x" * 151), ("representative", "a\x00b"), ("attendance", "maybe")]
+)
+def test_attendance_bad_input(personas, client_for, published, field, value):
+    hospital = published.invitations.get(agency=personas.hospital)
+    data = {f"agency_{hospital.agency_id}_attendance": "attended", f"agency_{hospital.agency_id}_representative": "Jo"}
+    data[f"agency_{hospital.agency_id}_{field}"] = value
+    response = client_for(personas.coordinator).post(
+        reverse("marac:meeting_attendance", args=[published.public_id]), data
+    )
+    assert response.status_code == 200 and b"govuk-error-summary" in response.content
+    hospital.refresh_from_db()
+    assert hospital.attendance == ""

@@ -161,3 +161,14 @@ def test_a_repeat_below_threshold_is_a_candidate_and_comes_first(personas):
     ids = [row.referral.pk for row in rows]
     assert repeat.pk in ids and high.pk in ids
     assert ids[0] == repeat.pk
+
+
+def test_why_a_repeat_was_suspected_is_restricted_in_the_history(personas, client_for):
+    earlier_case(personas, 40)
+    new = factories.make_marac_referral(
+        personas.owner, accept_by=personas.coordinator, victim={"date_of_birth": None, "estimated_age": 35}
+    )
+    factories.make_published_meeting(personas.coordinator, [new], agencies=[personas.hospital])
+    url = reverse("referrals:history", args=[new.public_id])
+    assert "date of birth is missing" in client_for(personas.coordinator).get(url).content.decode()
+    assert "date of birth is missing" not in client_for(personas.shared).get(url).content.decode()
