@@ -29,6 +29,7 @@ from marac.models import (
     PossibleRepeat,
     ReferrerCategory,
     RepeatStatus,
+    Research,
 )
 from referrals.models import (
     LGB_ORIENTATIONS,
@@ -163,6 +164,20 @@ def research_for(*, user, meeting_case) -> list:
     return list(
         permissions.research_visible_to(user, meeting_case).select_related("agency", "author").order_by("agency__name")
     )
+
+
+def cases_researched_by(meeting, agency) -> set[int]:
+    """The listed cases (MeetingCase ids) on which `agency` has recorded research."""
+    return set(
+        MeetingCase.objects.filter(meeting=meeting, removed_at__isnull=True, research__agency=agency).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def research_of(*, meeting_case, agency):
+    """One agency's own research on a listed case, or None."""
+    return Research.objects.filter(meeting_case=meeting_case, agency=agency).first()
 
 
 def actions_for_case(meeting_case) -> list:

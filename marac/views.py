@@ -116,11 +116,7 @@ def meeting(request, public_id):
     coordinator = permissions.can_manage_meetings(request.user)
     rows = selectors.meeting_case_rows(meeting)
     agency = permissions.agency_of(request.user)
-    researched = set()
-    if not coordinator and agency is not None:
-        researched = set(
-            meeting.cases.filter(research__agency=agency, removed_at__isnull=True).values_list("pk", flat=True)
-        )
+    researched = selectors.cases_researched_by(meeting, agency) if not coordinator and agency else set()
     return render(
         request,
         "marac/meeting.html",
@@ -340,8 +336,7 @@ def meeting_case_research(request, public_id, referral_id):
     meeting, case = _meeting_case(request, public_id, referral_id)
     if not permissions.can_record_research(request.user, case):
         raise PermissionDenied
-    agency = permissions.agency_of(request.user)
-    existing = case.research.filter(agency=agency).first()
+    existing = selectors.research_of(meeting_case=case, agency=permissions.agency_of(request.user))
     form = ResearchForm(request.POST or None, initial={"content": existing.content if existing else ""})
     if request.method == "POST" and form.is_valid():
         try:
