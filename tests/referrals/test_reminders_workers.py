@@ -88,10 +88,26 @@ def broker(redis_server):
 
 
 @pytest.fixture
-def processes(tmp_path, broker):
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=WAL")  # readers here, writers in the workers
+def sqlite_shared_with_workers():
+    """On SQLite, this process writes to the same file as the workers: take the write lock at the start of each
+    transaction and wait for it (as the workers do), rather than fail when a worker wrote first."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    saved = dict(options)
+    options.update(transaction_mode="IMMEDIATE", timeout=30)
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers here, writers in the workers
+    yield
+    options.clear()
+    options.update(saved)
+    connection.close()
+
+
+@pytest.fixture
+def processes(tmp_path, broker, sqlite_shared_with_workers):
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(tmp_path)),
