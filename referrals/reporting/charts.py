@@ -16,6 +16,7 @@ import re
 
 import altair as alt
 import vl_convert
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -29,6 +30,14 @@ RED = "#d4351c"
 FONT = "arial, sans-serif"
 WIDTH = 620
 CACHE_SECONDS = 60 * 60
+
+# Altair checks every object against the Vega-Lite JSON schema as it is built, and the whole specification again
+# in to_json: with a bar per agency that took about a second a page at London scale (docs/performance.md, issue
+# 8). The charts are built by this module's code and rendered by vl-convert, which rejects a malformed
+# specification, so the schema checks run under the tests only.
+VALIDATE = settings.DJANGO_ENV == "test"
+if not VALIDATE:
+    alt.utils.schemapi.disable_debug_mode()
 
 _ROOT_SVG = re.compile(r"<svg\b([^>]*)>")
 _SIZE_ATTRS = re.compile(r'\s(width|height)="[^"]*"')
@@ -48,7 +57,7 @@ def _configured(chart: alt.Chart, description: str) -> alt.Chart:
 
 def render(chart: alt.Chart, *, labelledby: str, description: str) -> SafeString:
     """The chart as inline SVG, labelled by the element ids in `labelledby`."""
-    spec = _configured(chart, description).to_json(indent=None)
+    spec = _configured(chart, description).to_json(indent=None, validate=VALIDATE)
     key = "svd-chart:" + hashlib.sha256(spec.encode()).hexdigest()
     svg = cache.get(key)
     if svg is None:
