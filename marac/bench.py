@@ -26,6 +26,7 @@ from referrals.bench import (
     insert_select,
     lit,
     permission_grant,
+    scalar,
     table,
     weighted,
 )
@@ -143,14 +144,21 @@ def seed_bench_rows(ctx: BenchContext) -> str:
         ),
     )
 
+    ctx.analyze("marac.MaracDetail", "marac.DashAssessment")
+
     # Meetings: once, for every borough, fortnightly from ten years ago to a month ahead (idempotent).
     meeting_t = table("marac.Meeting")
+    params["meetings_after"] = scalar(f"SELECT COALESCE(max(id), 0) FROM {meeting_t}")
     made = ctx.timed("marac meetings", lambda: _meetings(params))
     if made:
         ctx.timed(
             "marac meeting history",
             lambda: history_insert(
-                "marac.Meeting", where="t.chair = 'Bench chair'", user_sql="t.created_by_id", date_sql="t.created_at"
+                "marac.Meeting",
+                where="t.id > %(meetings_after)s",
+                user_sql="t.created_by_id",
+                date_sql="t.created_at",
+                params=params,
             ),
         )
         invited = ctx.timed("marac invitations", lambda: _invitations(ctx, params))
@@ -159,12 +167,15 @@ def seed_bench_rows(ctx: BenchContext) -> str:
                 "marac invitation history",
                 lambda: history_insert(
                     "marac.MeetingAgency",
-                    where="m.chair = 'Bench chair'",
+                    where="m.id > %(meetings_after)s",
                     joins=f"JOIN {meeting_t} m ON m.id = t.meeting_id",
                     user_sql="m.created_by_id",
                     date_sql="t.added_at",
+                    params=params,
                 ),
             )
+
+    ctx.analyze("marac.Meeting", "marac.MeetingAgency")
 
     # Case lists: each case accepted before the last few days goes on its borough's first meeting after it was
     # accepted; heard there if that meeting has been held.
@@ -207,6 +218,8 @@ def seed_bench_rows(ctx: BenchContext) -> str:
             params=params,
         ),
     )
+
+    ctx.analyze("marac.MeetingCase")
 
     # Two actions for each case heard, for two agencies of the borough.
     action_pos = (
@@ -253,6 +266,8 @@ def seed_bench_rows(ctx: BenchContext) -> str:
             params=params,
         ),
     )
+
+    ctx.analyze("marac.Action", "referrals.ReferralGroupObjectPermission")
 
     # Case access from the meetings and the open actions (marac_referral_access).
     invitation_t = table("marac.MeetingAgency")
@@ -349,8 +364,8 @@ def _meetings(params: dict) -> int:
 
 
 def _invitations(ctx: BenchContext, params: dict) -> int:
-    """The borough's fifteen agencies and the MARAC hub, at each bench meeting that has no invitations yet."""
-    meeting_t, invitation_t = table("marac.Meeting"), table("marac.MeetingAgency")
+    """The borough's fifteen agencies and the MARAC hub, at each meeting this run made."""
+    meeting_t = table("marac.Meeting")
     kinds = len(AGENCY_KINDS)
     borough = "substring(m.venue from 'borough (\\d+)')::int"
     return insert_select(
@@ -371,7 +386,7 @@ def _invitations(ctx: BenchContext, params: dict) -> int:
         f"{meeting_t} m CROSS JOIN LATERAL (SELECT DISTINCT ON (agency_id) agency_id, k FROM ("
         f"SELECT (%(agencies)s::bigint[])[({borough} - 1) * {kinds} + k.k] AS agency_id, k.k FROM "
         f"generate_series(1, {kinds}) AS k(k) UNION ALL SELECT %(hub)s, 0) y) x "
-        f"WHERE m.chair = 'Bench chair' AND NOT EXISTS (SELECT 1 FROM {invitation_t} i WHERE i.meeting_id = m.id)",
+        "WHERE m.id > %(meetings_after)s",
         params,
     )
 

@@ -118,6 +118,16 @@ class Referral(models.Model):
             models.Index(fields=["created_at", "id", "owner_agency"], name="ref_created_idx"),
             models.Index(fields=["owner_agency", "created_at", "id"], name="ref_owner_created_idx"),
             models.Index(fields=["pathway", "status"], name="ref_pathway_status_idx"),
+            # Reports count submitted referrals in date ranges (an index-only range scan with what they group
+            # by); pathway lists are newest-received first; MARAC's candidate list walks the accepted cases not
+            # yet closed, oldest first (docs/performance.md).
+            models.Index(fields=["submitted_at", "pathway", "owner_agency", "id"], name="ref_submitted_idx"),
+            models.Index(fields=["pathway", "received_at", "id"], name="ref_pathway_received_idx"),
+            models.Index(
+                fields=["accepted_at", "id"],
+                condition=models.Q(pathway="marac", status__in=["accepted", "open"]),
+                name="ref_marac_waiting_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
