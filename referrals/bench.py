@@ -242,6 +242,15 @@ def history_insert(
     return execute(sql, params)
 
 
+def reference_sql(id_sql: str, created_sql: str) -> str:
+    """A bench referral's reference, BENCH-<year>-<id>: unique (the id is), and searchable by reference
+    (selectors.REFERENCE_RE wants 3 to 7 digits). lpad alone would cut ids of six digits or more."""
+    return (
+        f"{lit(BENCH_PREFIX)} || '-' || extract(year from {created_sql} AT TIME ZONE 'UTC')::int || '-' || "
+        f"lpad({id_sql}::text, greatest(5, length({id_sql}::text)), '0')"
+    )
+
+
 def is_superuser() -> bool:
     return bool(scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
 
@@ -521,10 +530,7 @@ def _core_batch(ctx: BenchContext, lo: int, hi: int, arrays: dict[str, list[int]
     )
     values = {
         "id": "s.id",
-        "reference": (
-            f"CASE WHEN s.status = 'draft' THEN NULL ELSE {lit(BENCH_PREFIX)} || '-' || "
-            "extract(year from s.created AT TIME ZONE 'UTC')::int || '-' || lpad(s.id::text, 5, '0') END"
-        ),
+        "reference": f"CASE WHEN s.status = 'draft' THEN NULL ELSE {reference_sql('s.id', 's.created')} END",
         "pathway": "s.pathway",
         "owner_agency_id": "(%(agencies)s::bigint[])[s.pos]",
         "referrer_id": referrer,

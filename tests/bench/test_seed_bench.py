@@ -247,3 +247,17 @@ def test_marac_and_hsb_rows(seeded):
     assert Order.objects.exists()
     for model in (MaracDetail, DashAssessment, MeetingCase, Action, HsbDetail, Order):
         assert model.history.filter(history_type="+").count() == model.objects.count(), model
+
+
+def test_references_stay_unique_and_searchable_past_99999():
+    require_postgres()
+    from referrals.selectors import REFERENCE_RE
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT "
+            + ", ".join(bench.reference_sql(str(n), "TIMESTAMPTZ '2024-05-01'") for n in (7, 99999, 100000, 1234567))
+        )
+        references = cursor.fetchone()
+    assert references == ("BENCH-2024-00007", "BENCH-2024-99999", "BENCH-2024-100000", "BENCH-2024-1234567")
+    assert all(REFERENCE_RE.match(r) for r in references)
