@@ -399,7 +399,6 @@ class ReferralEvent(AppendOnlyModel):
         return f"{self.referral}: {self.summary}"
 
 
-
 class AccessAction(models.TextChoices):
     VIEW_CASE = "view_case", "Viewed the case"
     VIEW_HISTORY = "view_history", "Viewed the change history"
@@ -433,7 +432,6 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.referral_reference} at {self.at:%Y-%m-%d %H:%M}"
-
 
 
 # --- Youth violence intervention pathway ------------------------------------------------------------
