@@ -14,6 +14,7 @@ honours model-level (global) permissions or superuser status for case access.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -286,6 +287,8 @@ def referral_access_sync(referral: Referral) -> dict[int, str]:
             assign_perm(f"referrals.{level}_referral", group, referral)
         for level in have - want:
             remove_perm(f"referrals.{level}_referral", group, referral)
+        if (VIEW in want) != (VIEW in have):
+            access_version_bump(group_id)
     return wanted
 
 
@@ -774,3 +777,61 @@ def referral_permission_rows(user) -> QuerySet:
     if agency_of(user) is None or not can_see_cases(user):
         return _perm_model().objects.none()
     return _group_perm_rows(agency_of(user).group_id)
+
+
+# Counts of what an agency can see change only when its view rows do, and referral_access_sync is their only
+# writer: it moves the group's "access version" on (after the commit), and the case lists cache their counts
+# under it (docs/performance.md). At a million referrals the counts are most of a list page's database time
+# (half a million permission rows for a pathway hub). The cache is never the only source: on any cache error,
+# or after ACCESS_COUNT_SECONDS, the counts are read again.
+
+ACCESS_COUNT_SECONDS = 300
+_logger = logging.getLogger(__name__)
+
+
+def _access_version_key(group_id: int) -> str:
+    return f"svd:access-version:{group_id}"
+
+
+def access_version_bump(group_id: int) -> None:
+    """Make every count cached for this group stale: now (for the rest of this transaction) and again once it
+    commits (a count another request read before the commit and cached under the first bump is then left
+    behind too)."""
+    from django.db import transaction
+
+    def bump() -> None:
+        from django.core.cache import cache
+
+        key = _access_version_key(group_id)
+        try:
+            try:
+                cache.incr(key)
+            except ValueError:  # no version yet
+                cache.set(key, 1, None)
+        except Exception:  # noqa: BLE001 - a cache that is down only means counts are read again
+            _logger.warning("Could not move the access version of group %s on", group_id, exc_info=True)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def access_counts_cached(agency: Agency, name: str, compute):
+    """`compute()` for this agency, cached under the group's access version. Only for values that depend on
+    nothing but the agency's view rows and the referrals it owns (both change through referral_access_sync)."""
+    from django.core.cache import cache
+
+    try:
+        version = cache.get(_access_version_key(agency.group_id), 0)
+        key = f"svd:access-counts:{name}:{agency.group_id}:{agency.created_at.timestamp()}:{version}"
+        found = cache.get(key)
+    except Exception:  # noqa: BLE001 - no cache: count every time
+        _logger.warning("Cache unavailable: counting without it", exc_info=True)
+        return compute()
+    if found is not None:
+        return found
+    value = compute()
+    try:
+        cache.set(key, value, ACCESS_COUNT_SECONDS)
+    except Exception:  # noqa: BLE001
+        _logger.warning("Cache unavailable: counts not kept", exc_info=True)
+    return value

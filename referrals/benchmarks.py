@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -679,6 +679,7 @@ def measure(cases: list[BenchCase], *, iterations: int, warmup: int = 2, seed: i
     floor_ms: dict[tuple[int, int], list[float]] = {}
     queries: dict[int, int] = {}
     for iteration in range(warmup + iterations):
+        reset_queries()  # the test client's query log would otherwise grow with every request
         work = [(i, None) for i in range(len(cases))]
         work += [(i, k) for i, case in enumerate(cases) for k in range(len(case.floors))]
         rng.shuffle(work)

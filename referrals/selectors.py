@@ -99,7 +99,8 @@ def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Pag
     its 25 rows are then fetched, so a deep page skips index entries rather than table rows. For "shared", an
     agency that sees few of the referrals has its page driven from its permission rows instead of walking the
     newest referrals probing the permission table (which, for one case in a thousand, probes thousands of rows
-    per case shown)."""
+    per case shown). Unfiltered counts are cached until the agency's access changes
+    (permissions.access_counts_cached)."""
     size = settings.SVD_PAGE_SIZE
     agency = permissions.agency_of(user)
     if agency is None or not permissions.can_see_cases(user):
@@ -109,7 +110,9 @@ def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Pag
         if filters.any:
             total = filters.apply(queryset).count()
         else:
-            visible, owned, newest = _shared_counts(user, agency)
+            visible, owned, newest = permissions.access_counts_cached(
+                agency, "shared", lambda: _shared_counts(user, agency)
+            )
             total = max(0, visible - owned)
             number = min(number, max(1, -(-total // size)))
             # Walking the newest referrals visits about (page end) x (all referrals / shared) of them, each a
@@ -119,7 +122,10 @@ def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Pag
                 queryset = permissions.referrals_visible_by_rows(user, not_owned=True).exclude(owner_agency=agency)
     else:
         queryset = Referral.objects.filter(owner_agency=agency)
-        total = filters.apply(queryset).count()
+        if filters.any:
+            total = filters.apply(queryset).count()
+        else:
+            total = permissions.access_counts_cached(agency, "mine", queryset.count)
     number = min(number, max(1, -(-total // size)))
     start = (number - 1) * size
     ordering = ("-created_at", "-id")
