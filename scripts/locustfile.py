@@ -6,7 +6,7 @@ seed_bench's synthetic users, signed in with both factors. The mix, per user and
 - a case page, opened from a link on the list just shown (as a person would);
 - the history of a case;
 - filing a referral: the youth violence journey from the pathway question to "Submit" (every question page);
-- the reports (managers: partnership-wide; everyone else: what their agency can see);
+- the reports, mostly by managers (partnership-wide); others now and then (what their agency can see);
 - MARAC hub coordinators also open the meetings page and a draft meeting's case list with its candidates.
 Requests are grouped by page in the statistics (name=...), not by URL.
 """
@@ -52,7 +52,10 @@ class _Form(HTMLParser):
         name = a["name"]
         if tag == "input":
             kind = (a.get("type") or "text").lower()
-            if kind in ("radio", "checkbox"):
+            if kind == "checkbox":
+                if "checked" in a:
+                    self.fields[name] = a.get("value", "on")
+            elif kind == "radio":
                 self.choices.setdefault(name, []).append(a.get("value", "on"))
                 if "checked" in a:
                     self.fields[name] = a.get("value", "on")
@@ -103,17 +106,18 @@ ANSWERS = {
 
 
 def answers(form: _Form) -> dict[str, str]:
-    """Fill a question page: the answers above where the page asks them, dates of birth seventeen years ago,
-    other dates today, and the first choice for any other required radio or select."""
+    """Fill a question page: the answers above where the page asks them, a date of birth seventeen years ago,
+    the incident today (other dates left blank), and the first choice of any other radio or select."""
     data = dict(form.fields)
     today = datetime.datetime.now(tz=LONDON).date()
     for name in list(data) + list(form.choices):
         if name in ANSWERS:
             data[name] = ANSWERS[name]
-        elif name.endswith(("_day", "_month", "_year")):
+        elif "date" in name and name.endswith(("_0", "_1", "_2")):  # GOV.UK date input: day, month, year
             base, part = name.rsplit("_", 1)
-            day = today.replace(year=today.year - 17) if "birth" in base else today
-            data[name] = str({"day": day.day, "month": day.month, "year": day.year}[part])
+            if "birth" in base or "incident" in base:
+                day = today.replace(year=today.year - 17) if "birth" in base else today
+                data[name] = str((day.day, day.month, day.year)[int(part)])
         elif name in form.choices and not data.get(name):
             options = [v for v in form.choices[name] if v]
             if options:
@@ -121,8 +125,13 @@ def answers(form: _Form) -> dict[str, str]:
     return data
 
 
+WAIT = [float(x) for x in os.environ.get("LOCUST_WAIT", "2,8").split(",")]
+
+
 class Worker(HttpUser):
-    wait_time = between(1, 3)  # a person reading the page they just opened
+    # A person reading the page they just opened before the next click: 2 to 8 seconds by default
+    # (LOCUST_WAIT="1,3" for a harsher run). 50 such users make about 10 page requests a second.
+    wait_time = between(WAIT[0], WAIT[1])
 
     def on_start(self):
         session = SESSIONS[next(_next) % len(SESSIONS)]
@@ -191,6 +200,8 @@ class Worker(HttpUser):
 
     @task(5)
     def reports(self):
+        if self.role != "manager" and random.random() < 0.8:  # managers read the reports; others seldom
+            return
         page = random.choice(["targets-and-actuals/", "year-on-year/", "breakdowns/", "marac-benchmarks/"])
         self._get(f"/reports/{page}", f"report: {page.strip('/')}")
 

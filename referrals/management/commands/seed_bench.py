@@ -30,6 +30,9 @@ class Command(BaseCommand):
             referrals = max(0, options["total"] - Referral.objects.count())
         if referrals < 0 or options["batch"] < 1:
             raise CommandError("--referrals and --batch must be positive")
+        if referrals == 0:
+            self.stdout.write("Nothing to add: the database already holds that many referrals")
+            return
         try:
             ctx = seed_bench(
                 referrals=referrals,
