@@ -67,6 +67,7 @@ def seed_bench_rows(ctx: BenchContext) -> str:
             params=params,
         ),
     )
+    ctx.analyze("hsb_pathway.HsbDetail")
     kinds = len(AGENCY_KINDS)
     police = f"((array_position(%(agencies)s::bigint[], r.owner_agency_id) - 1) / {kinds}) * {kinds} + 1"
     made = (
@@ -97,6 +98,7 @@ def seed_bench_rows(ctx: BenchContext) -> str:
         ),
     )
     order_t = table("hsb_pathway.Order")
+    ctx.analyze("hsb_pathway.Order")
     ctx.timed(
         "hsb order history",
         lambda: history_insert(

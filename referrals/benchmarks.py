@@ -60,7 +60,7 @@ def verified_session(user) -> str:
         device = TOTPDevice.objects.create(user=user, name="Bench authenticator", confirmed=True)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackendWithMembership"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["otp_device_id"] = device.persistent_id
     session[SESSION_STARTED] = session[SESSION_SEEN] = time.time()

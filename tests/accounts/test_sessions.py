@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 
 import pytest
@@ -10,8 +11,9 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.middleware import SESSION_SEEN, SESSION_STARTED
+from accounts.middleware import SESSION_SEEN, SESSION_STARTED, SESSION_TOUCH_SECONDS
 from tests.accounts.conftest import password_step, second_step
 from tests.helpers import totp_device, totp_now
 
@@ -52,7 +54,7 @@ def test_limits_are_thirty_minutes_idle_and_twelve_hours_in_all():
     assert settings.SESSION_IDLE_SECONDS == 30 * MINUTE
     assert settings.SESSION_ABSOLUTE_SECONDS == 12 * HOUR
     assert settings.SESSION_COOKIE_AGE <= 30 * MINUTE  # the database row expires too, not just our check
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
 
 
 # --- A new session key at each step of sign-in ------------------------------------------------------
@@ -110,6 +112,27 @@ def test_activity_keeps_a_session_alive(personas, client_for):
     assert client.get(reverse("home")).status_code == 200
     seen = client.session[SESSION_SEEN]
     assert time.time() - seen < 60  # the request moved "last seen" forward
+
+
+def test_last_seen_is_written_at_most_once_a_minute_and_moves_the_row_expiry(personas, client_for):
+    client = client_for(personas.owner)
+    key = session_key(client)
+    rows = Session.objects.filter(session_key=key)
+    soon = timezone.now() + datetime.timedelta(minutes=5)
+
+    shift_session(client, started=HOUR, seen=SESSION_TOUCH_SECONDS - 20)
+    rows.update(expire_date=soon)
+    seen = client.session[SESSION_SEEN]
+    assert client.get(reverse("home")).status_code == 200
+    assert client.session[SESSION_SEEN] == seen  # within the minute: the row is not written
+    assert rows.get().expire_date == soon
+
+    shift_session(client, seen=SESSION_TOUCH_SECONDS + 1)
+    rows.update(expire_date=soon)
+    assert client.get(reverse("home")).status_code == 200
+    assert time.time() - client.session[SESSION_SEEN] < 5
+    left = (rows.get().expire_date - timezone.now()).total_seconds()
+    assert settings.SESSION_IDLE_SECONDS - 10 < left <= settings.SESSION_IDLE_SECONDS  # the row's expiry moved on
 
 
 def test_absolute_limit_signs_out_however_active(personas, client_for):
