@@ -185,9 +185,11 @@ def case_section_context(referral: Referral, user) -> dict:
     restricted = permissions.can_view_restricted(user, referral)
     detail = services.detail_of(referral)
     coordinator = permissions.is_marac_coordinator(user)
+    assessments = list(referral.dash_assessments.select_related("completed_by").order_by("-completed_at", "-id"))
+    services.assessments_known(referral, assessments)
     return {
         "criteria": services.referral_criteria(referral),
-        "assessments": list(referral.dash_assessments.select_related("completed_by").order_by("-completed_at", "-id")),
+        "assessments": assessments,
         "dash_rows": dash_summary(referral),
         "detail": detail,
         "detail_rows": details_summary(referral) if detail else [],

@@ -77,8 +77,20 @@ def _save(instance, actor, reason: str):
     return instance
 
 
+_CURRENT_ASSESSMENT = "_marac_current_assessment"
+
+
 def current_assessment(referral: Referral) -> DashAssessment | None:
+    """The latest DASH checklist. A read-only page that has already loaded them all says so with
+    `assessments_known` and is not asked again."""
+    if _CURRENT_ASSESSMENT in referral.__dict__:
+        return referral.__dict__[_CURRENT_ASSESSMENT]
     return referral.dash_assessments.order_by("-completed_at", "-id").first()
+
+
+def assessments_known(referral: Referral, assessments: list[DashAssessment]) -> None:
+    """For read-only pages: `assessments` are all of this referral's checklists, newest first."""
+    referral.__dict__[_CURRENT_ASSESSMENT] = assessments[0] if assessments else None
 
 
 def detail_of(referral: Referral) -> MaracDetail | None:

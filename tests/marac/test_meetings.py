@@ -169,17 +169,21 @@ def test_publishing_emails_attending_agencies_a_link_without_case_content(person
     assert "Victimson" not in body and marac_case.reference not in body
 
 
-def test_publishing_queues_the_email_after_commit(personas, marac_case, django_capture_on_commit_callbacks):
+def test_publishing_queues_the_email_after_commit(
+    personas, marac_case, django_capture_on_commit_callbacks, monkeypatch
+):
+    from marac.tasks import meeting_published_notify_task
+
+    queued = []
+    monkeypatch.setattr(meeting_published_notify_task, "delay", lambda *args: queued.append(args))
     meeting = factories.make_meeting(personas.coordinator, agencies=[personas.hospital])
     services.meeting_cases_add(meeting=meeting, actor=personas.coordinator, referrals=[marac_case])
-    mail.outbox.clear()
     with django_capture_on_commit_callbacks() as callbacks:
         services.meeting_publish(meeting=meeting, actor=personas.coordinator)
-    assert mail.outbox == []  # nothing is sent while the transaction is open
-    assert callbacks
+    assert queued == []  # nothing is queued while the transaction is open
     for callback in callbacks:
         callback()
-    assert mail.outbox  # and it goes once the transaction commits
+    assert queued == [(meeting.pk,)]  # queued once, when it commits
     assert ReferralEvent.objects.filter(referral=marac_case, summary__startswith="Case list published").exists()
 
 
