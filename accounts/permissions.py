@@ -222,14 +222,17 @@ def can_view_history(user, referral: Referral) -> bool:
 
 
 def can_view_restricted(user, referral: Referral) -> bool:
-    """Restricted fields ("safe to contact", "afraid of"): the owning agency, the IDVA service and
-    coordinators only."""
+    """Restricted fields ("safe to contact", "afraid of"): the owning agency, the IDVA service and the
+    coordinators of the case's own pathway hub only (not another pathway's coordinator who can see the case,
+    for example because their agency attends the MARAC meeting)."""
     from accounts.models import AgencyKind
 
     agency = agency_of(user)
     if agency is None or not can_see_cases(user):
         return False
-    return agency.pk == referral.owner_agency_id or agency.kind == AgencyKind.IDVA or is_coordinator(user)
+    if agency.pk == referral.owner_agency_id or agency.kind == AgencyKind.IDVA:
+        return True
+    return is_coordinator(user) and agency.pk == hub_agency_id(referral.pathway)
 
 
 def can_view_access_log(user) -> bool:

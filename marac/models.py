@@ -151,7 +151,7 @@ class MaracDetail(models.Model):
     """The SafeLives referral fields a MARAC referral adds to the core (victim and people are core Persons).
 
     `victim_afraid_of`, `safe_to_contact` and `not_safe_to_contact` are restricted: only the owning agency, the
-    IDVA service and coordinators may see them (accounts.permissions.can_view_restricted)."""
+    IDVA service and the MARAC hub's coordinators may see them (accounts.permissions.can_view_restricted)."""
 
     referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="marac")
     perpetrator_relationship = models.CharField(

@@ -167,6 +167,19 @@ def test_restricted_fields_only_for_owner_idva_and_coordinators(personas, client
             assert (text in history) is shown, (user, text, "history")
 
 
+def test_another_pathways_coordinator_does_not_see_restricted_fields(personas, client_for, marac_case):
+    """The youth violence hub's coordinator attends a MARAC meeting: they see the case as any attending
+    agency does, not the victim's safety answers, which are for the MARAC hub's coordinators."""
+    factories.make_published_meeting(personas.coordinator, [marac_case], agencies=[personas.yjs])
+    client = client_for(personas.yv_coordinator)
+    body = client.get(detail(marac_case)).content.decode()
+    assert "Risk level" in body
+    history = client.get(reverse("referrals:history", args=[marac_case.public_id])).content.decode()
+    for text in RESTRICTED:
+        assert text not in body and text not in history, text
+    assert client.get(reverse("marac:safety", args=[marac_case.public_id])).status_code == 403
+
+
 def test_restricted_fields_never_on_meeting_pages_or_exports(personas, client_for, published, marac_case):
     coordinator = client_for(personas.coordinator)
     pages = [
