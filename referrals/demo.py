@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.demo import Partnership
+from accounts.models import DutyStatus
 from referrals.models import (
     ConsentGiven,
     Engagement,
@@ -137,6 +138,14 @@ def _save(instance, actor):
     instance._history_user = actor
     instance.save()
     return instance
+
+
+def _share_basis(owner, target) -> str:
+    """s16 between authorities under the duty; consent where either is a partner outside it (as the share
+    service requires)."""
+    if DutyStatus.PARTNER in (owner.duty_status, target.duty_status):
+        return LawfulBasis.CONSENT
+    return LawfulBasis.SVD_S16
 
 
 def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 2026) -> int:
@@ -274,7 +283,7 @@ def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 20
                 agency=target,
                 level=rng.choice(ShareLevel.values),
                 reason="Synthetic demo: agency holds relevant records.",
-                lawful_basis=LawfulBasis.SVD_S16,
+                lawful_basis=_share_basis(referral.owner_agency, target),
                 shared_by=actor,
                 shared_at=created + datetime.timedelta(days=1),
             )

@@ -15,12 +15,13 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts import permissions
-from accounts.models import Agency
+from accounts.models import Agency, DutyStatus
 from referrals import registry
 from referrals.models import (
     AccessAction,
     AccessLog,
     EventKind,
+    LawfulBasis,
     Pathway,
     Person,
     PersonRole,
@@ -264,6 +265,13 @@ def share_problem(*, referral: Referral, request: ShareRequest) -> str | None:
         return "Enter the reason for sharing"
     if not request.lawful_basis:
         return "Select the lawful basis for sharing"
+    if request.lawful_basis == LawfulBasis.SVD_S16:
+        outside = [a for a in (referral.owner_agency, request.agency) if a.duty_status == DutyStatus.PARTNER]
+        if outside:
+            return (
+                f"Section 16 of the Serious Violence Duty covers only authorities under the duty, and "
+                f"{outside[0].name} is not one: choose another lawful basis, such as consent"
+            )
     rule = registry.share_rule(referral.pathway)
     if rule is not None:
         return rule(referral=referral, agency=request.agency, lawful_basis=request.lawful_basis)

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts import permissions
+from accounts.models import AgencyKind, DutyStatus
 from referrals import services
 from referrals.models import (
     AccessLog,
@@ -213,3 +214,18 @@ def test_youth_violence_detail_refuses_25_and_over(personas):
 def test_only_caseworkers_and_coordinators_file(personas):
     with pytest.raises(ValidationError):
         services.referral_create_draft(actor=personas.owner_manager, pathway=Pathway.YOUTH_VIOLENCE)
+
+
+def test_section_16_sharing_is_only_between_authorities_under_the_duty(personas):
+    charity = factories.make_agency(kind=AgencyKind.IDVA, duty_status=DutyStatus.PARTNER, name="Test Charity")
+    referral = factories.make_submitted(personas.owner)
+    with pytest.raises(services.ShareRefused, match="Test Charity is not one"):
+        share(referral, personas.owner, charity, basis="svd_s16")
+    assert not permissions.referrals_visible_to(factories.make_user(charity, "caseworker")).exists()
+    share(referral, personas.owner, charity, basis="consent")  # another basis is for the owner to judge
+    assert permissions.agency_can(charity, referral)
+    # the other way round: a partner cannot use s16 to share its own case with a duty authority
+    partner_user = factories.make_user(charity, "caseworker")
+    own = factories.make_submitted(partner_user)
+    with pytest.raises(services.ShareRefused, match="Test Charity is not one"):
+        share(own, partner_user, personas.hospital, basis="svd_s16")
