@@ -249,6 +249,10 @@ def year_on_year(request):
 
 # --- Breakdowns -----------------------------------------------------------------------------------
 
+# A bar chart of every agency in a London-wide partnership (about 500) can be neither read nor drawn quickly:
+# the chart shows the biggest; the table under it and the CSV have them all.
+CHART_CATEGORIES = 15
+
 
 @require_GET
 def breakdowns(request):
@@ -269,11 +273,18 @@ def breakdowns(request):
     sections = []
     for table in result.tables:
         title, summary = summaries.breakdown_summary(table, this_label=this_label, previous_label=previous_label)
+        charted = table.rows[:CHART_CATEGORIES]  # rows come with the most referrals first
         points = []
-        for row in table.rows:
+        for row in charted:
             points.append({"category": row.label, "series": this_label, "value": row.current})
             points.append({"category": row.label, "series": previous_label, "value": row.previous})
         chart = None
+        chart_note = ""
+        if len(table.rows) > len(charted):
+            chart_note = (
+                f"The chart shows the {len(charted)} with the most referrals in {this_label}. "
+                f"The table lists all {len(table.rows):,}."
+            )
         if any(r.current or r.previous for r in table.rows):
             chart = charts.render(
                 charts.grouped_bars(
@@ -283,7 +294,8 @@ def breakdowns(request):
                     category_title=table.dimension,
                     value_title="Referrals",
                 ),
-                labelledby=f"{table.slug}-title {table.slug}-summary",
+                labelledby=f"{table.slug}-title {table.slug}-summary"
+                + (f" {table.slug}-chart-note" if chart_note else ""),
                 description=summary,
             )
         sections.append(
@@ -292,6 +304,7 @@ def breakdowns(request):
                 "title": title,
                 "summary": summary,
                 "chart": chart,
+                "chart_note": chart_note,
                 "csv_url": _csv_url(request, table.slug),
             }
         )

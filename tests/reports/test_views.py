@@ -460,3 +460,24 @@ def test_report_pages_run_the_same_number_of_queries_for_few_and_many_rows(
 # (three). Targets and actuals then needs one query for all case measures together, one for outside data, one for
 # targets, one for the MARAC repeat rate and one for HSB orders, however many cases there are.
 PAGE_QUERY_LIMIT = 16
+
+
+def test_the_agency_chart_shows_the_biggest_and_the_table_all(personas, client_for):
+    from referrals.reporting.views import CHART_CATEGORIES
+
+    today = timezone.localdate()
+    at = factories.london(today.year, today.month, 1, 9)
+    names = []
+    for index in range(CHART_CATEGORIES + 2):
+        agency = factories.make_agency(kind="housing", name=f"Zeta Housing {index:02d}")
+        worker = factories.make_user(agency, "caseworker")
+        for _ in range(index + 1):  # agency 00 has the fewest referrals
+            factories.make_reported_referral(worker, pathway=Pathway.MARAC, submitted_at=at)
+        names.append(agency.name)
+    body = client_for(personas.owner_manager).get(reverse("reports:breakdowns"), {"period": "rolling_12"})
+    page = body.content.decode()
+    chart = page[page.index('id="agency-title"') : page.index('id="agency-table"')]
+    assert f"The chart shows the {CHART_CATEGORIES} with the most referrals" in chart
+    assert names[-1] in chart and names[0] not in chart and names[1] not in chart
+    table = page[page.index('id="agency-table"') :]
+    assert all(name in table for name in names)
