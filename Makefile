@@ -33,9 +33,12 @@ run: demo
 ## The real-worker reminder tests run in a process of their own: they repoint this process's Celery app at a
 ## redis-server they start, which earlier tests in the same process can leave in a state they do not expect.
 WORKER_TESTS := tests/referrals/test_reminders_workers.py
+## Both runs always run (a failure in the first does not hide the second); exit 5 is "nothing selected" (-k).
 test: venv
-	$(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS)
-	$(PY) -m pytest $(WORKER_TESTS) $(PYTEST_ARGS)
+	@status=0; \
+	$(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS) || { rc=$$?; [ $$rc -eq 5 ] || status=$$rc; }; \
+	$(PY) -m pytest $(WORKER_TESTS) $(PYTEST_ARGS) || { rc=$$?; [ $$rc -eq 5 ] || status=$$rc; }; \
+	exit $$status
 
 lint: venv
 	$(VENV)/bin/ruff check .
