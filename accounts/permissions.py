@@ -265,8 +265,10 @@ def referral_access_wanted(referral: Referral) -> dict[int, str]:
     return wanted
 
 
-def referral_access_sync(referral: Referral) -> dict[int, str]:
-    """Make the guardian rows for this referral match `referral_access_wanted`. Returns what it wanted."""
+def referral_access_sync(referral: Referral, *, status_changed: bool = False) -> dict[int, str]:
+    """Make the guardian rows for this referral match `referral_access_wanted`. Returns what it wanted.
+    `status_changed`: the referral's status moved, so counts cached by status (access_counts_cached) are stale
+    for every agency that can see it, not only for those whose access changed."""
     wanted = referral_access_wanted(referral)
     current: dict[int, set[str]] = {}
     rows = _perm_model().objects.filter(content_object=referral).values_list("group_id", "permission__codename")
@@ -290,7 +292,10 @@ def referral_access_sync(referral: Referral) -> dict[int, str]:
             assign_perm(f"referrals.{level}_referral", group, referral)
         for level in have - want:
             remove_perm(f"referrals.{level}_referral", group, referral)
-        if (VIEW in want) != (VIEW in have):
+        if (VIEW in want) != (VIEW in have) and not status_changed:
+            access_version_bump(group_id)
+    if status_changed:
+        for group_id in set(current) | set(wanted_by_group):
             access_version_bump(group_id)
     return wanted
 

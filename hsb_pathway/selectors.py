@@ -256,7 +256,10 @@ def hsb_case_list(*, user, stage: str = "", number: int = 1) -> Page:
     queryset = permissions.referrals_visible_to(user).filter(pathway=Pathway.HSB).exclude(status=Status.DRAFT)
     if stage:
         queryset = queryset.filter(hsb__stage=stage)
-    total = queryset.count()
+        total = queryset.count()
+    else:  # depends only on the agency's access and the referrals' status: cached until either changes
+        agency = permissions.agency_of(user)
+        total = permissions.access_counts_cached(agency, "hsb-live", queryset.count)
     queryset = (
         queryset.select_related(*CASE_RELATED)
         .prefetch_related(

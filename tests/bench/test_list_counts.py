@@ -57,3 +57,19 @@ def test_lists_work_without_a_cache(personas, monkeypatch):
     assert total(personas.owner, "mine") == 1
     factories.make_submitted(personas.owner)
     assert total(personas.owner, "mine") == 2
+
+
+def test_the_hsb_list_count_follows_status_changes_for_every_agency_that_sees_the_case(personas):
+    """Submitting an HSB draft changes no access for its owner, only its status: the owner's cached count of
+    live HSB cases must move on too (referral_access_sync(status_changed=True) bumps every agency with access)."""
+    from hsb_pathway import selectors as hsb_selectors
+
+    def live(user):
+        return hsb_selectors.hsb_case_list(user=user).total
+
+    cache.clear()
+    draft = factories.make_hsb_referral(personas.owner, submit=False)
+    assert live(personas.owner) == 0 and live(personas.hsb_coordinator) == 0  # both now cached
+    services.referral_transition(referral=draft, actor=personas.owner, name="submit")
+    assert live(personas.owner) == 1
+    assert live(personas.hsb_coordinator) == 1
