@@ -537,42 +537,48 @@ class Breakdowns:
 
 def breakdowns(*, user, period: Period, filters: ReportFilters, today: datetime.date) -> Breakdowns:
     """Referrals this period so far and in the previous period to the same point, by referring agency, by
-    agency kind and by pathway: three grouped queries."""
+    agency kind and by pathway. One grouped query (by agency and pathway, at most agencies x pathways rows);
+    the three tables are added up from it, so the referrals are read once, not three times."""
     scope = report_scope(user, filters)
     ranges = _case_ranges(period, today)
     current = _in(*ranges["current"])
     before = _in(*ranges["previous_same_point"])
-    base = scope.filter(current | before)
-    counts = {"current": Count("pk", filter=current), "previous": Count("pk", filter=before)}
-
-    agency_rows = (
-        base.values("owner_agency__short_name", "owner_agency__name")
-        .annotate(**counts)
-        .order_by("-current", "owner_agency__name")
+    grouped = (
+        scope.filter(current | before)
+        .values("owner_agency_id", "pathway")
+        .annotate(current=Count("pk", filter=current), previous=Count("pk", filter=before))
+        .order_by()
     )
-    by_agency = [
-        BreakdownRow(r["owner_agency__short_name"], r["owner_agency__name"], r["current"], r["previous"])
-        for r in agency_rows
-    ]
+    by_agency_id: dict[int, list[int]] = {}
+    by_pathway_value: dict[str, list[int]] = {}
+    for row in grouped:
+        for totals, key in ((by_agency_id, row["owner_agency_id"]), (by_pathway_value, row["pathway"])):
+            pair = totals.setdefault(key, [0, 0])
+            pair[0] += row["current"]
+            pair[1] += row["previous"]
+    agencies = {a.pk: a for a in Agency.objects.filter(pk__in=by_agency_id).only("short_name", "name", "kind")}
+    by_agency = sorted(
+        (
+            BreakdownRow(agencies[pk].short_name, agencies[pk].name, current_count, previous_count)
+            for pk, (current_count, previous_count) in by_agency_id.items()
+        ),
+        key=lambda r: (-r.current, r.label),
+    )
     kind_labels = dict(AgencyKind.choices)
-    kind_rows = base.values("owner_agency__kind").annotate(**counts).order_by("-current", "owner_agency__kind")
-    by_kind = [
-        BreakdownRow(
-            r["owner_agency__kind"],
-            str(kind_labels.get(r["owner_agency__kind"], r["owner_agency__kind"])),
-            r["current"],
-            r["previous"],
-        )
-        for r in kind_rows
-    ]
-    pathway_rows = {r["pathway"]: r for r in base.values("pathway").annotate(**counts).order_by("pathway")}
+    by_kind_value: dict[str, list[int]] = {}
+    for pk, (current_count, previous_count) in by_agency_id.items():
+        pair = by_kind_value.setdefault(agencies[pk].kind, [0, 0])
+        pair[0] += current_count
+        pair[1] += previous_count
+    by_kind = sorted(
+        (
+            BreakdownRow(kind, str(kind_labels.get(kind, kind)), current_count, previous_count)
+            for kind, (current_count, previous_count) in by_kind_value.items()
+        ),
+        key=lambda r: (-r.current, r.key),
+    )
     by_pathway = [
-        BreakdownRow(
-            value,
-            str(label),
-            pathway_rows.get(value, {}).get("current", 0),
-            pathway_rows.get(value, {}).get("previous", 0),
-        )
+        BreakdownRow(value, str(label), *by_pathway_value.get(value, (0, 0)))
         for value, label in Pathway.choices
         if not filters.pathway or filters.pathway == value
     ]
