@@ -22,6 +22,7 @@ from referrals.bench import (
     AGENCY_KINDS,
     BOROUGHS,
     BenchContext,
+    execute,
     history_insert,
     insert_select,
     lit,
@@ -221,6 +222,20 @@ def seed_bench_rows(ctx: BenchContext) -> str:
 
     ctx.analyze("marac.MeetingCase")
 
+    # The derived "waiting to be heard since" marker, as services.waiting_refresh keeps it: accepted or open
+    # and never heard.
+    detail_t = table("marac.MaracDetail")
+    ctx.timed(
+        "marac waiting markers",
+        lambda: execute(
+            f"UPDATE {detail_t} d SET waiting_since = COALESCE(r.accepted_at, r.submitted_at, r.created_at) "
+            f"FROM {ref} r WHERE d.referral_id = r.id AND {in_range} AND r.status IN ('accepted', 'open') "
+            f"AND NOT EXISTS (SELECT 1 FROM {case_t} c WHERE c.referral_id = r.id AND c.removed_at IS NULL "
+            "AND c.heard_at IS NOT NULL)",
+            params,
+        ),
+    )
+
     # Two actions for each case heard, for two agencies of the borough.
     action_pos = (
         f"((array_position(%(agencies)s::bigint[], r.owner_agency_id) - 1) / {kinds}) * {kinds} "
@@ -413,20 +428,34 @@ def bench_cases(personas: dict) -> list:
     case_t, meeting_t, dash_t = table("marac.MeetingCase"), table("marac.Meeting"), table("marac.DashAssessment")
     detail_t, person_t = table("marac.MaracDetail"), table("referrals.Person")
     params = {"group": persona.agency.group_id, "view": _view_permission_id()}
-    sql = (
+    columns = (
         "SELECT r.id, r.public_id, r.reference, r.accepted_at, a.short_name, d.is_repeat, d.judged_band, "
         f"d.incidents_last_12_months, (SELECT s.score FROM {dash_t} s WHERE s.referral_id = r.id ORDER BY "
         "s.completed_at DESC, s.id DESC LIMIT 1), (SELECT string_agg(p.first_name || ' ' || p.last_name, ', ') "
         f"FROM {person_t} p WHERE p.referral_id = r.id AND p.role = 'subject') FROM {ref} r JOIN {agency_t} a "
-        f"ON a.id = r.owner_agency_id LEFT JOIN {detail_t} d ON d.referral_id = r.id "
-        "WHERE r.pathway = 'marac' AND r.status IN ('accepted', 'open') "
+        f"ON a.id = r.owner_agency_id "
+    )
+    visible_and_not_listed = (
         f"AND EXISTS (SELECT 1 FROM {perm} g WHERE g.content_object_id = r.id AND g.group_id = %(group)s "
         "AND g.permission_id = %(view)s) "
-        f"AND NOT EXISTS (SELECT 1 FROM {case_t} c WHERE c.referral_id = r.id AND c.removed_at IS NULL "
-        "AND c.heard_at IS NOT NULL) "
         f"AND NOT EXISTS (SELECT 1 FROM {case_t} c JOIN {meeting_t} m ON m.id = c.meeting_id WHERE "
         "c.referral_id = r.id AND c.removed_at IS NULL AND m.status IN ('draft', 'published')) "
-        f"ORDER BY r.accepted_at, r.id LIMIT {selectors.CANDIDATE_LIMIT}"
+    )
+    # The floor walks the derived waiting marker as the page does; the definition (never heard, by the
+    # listings) is run too, by the check only, so the marker is proved to give the same cases at this size.
+    sql = (
+        columns + f"JOIN {detail_t} d ON d.referral_id = r.id "
+        "WHERE d.waiting_since IS NOT NULL AND r.pathway = 'marac' AND r.status IN ('accepted', 'open') "
+        + visible_and_not_listed
+        + f"ORDER BY d.waiting_since, r.id LIMIT {selectors.CANDIDATE_LIMIT}"
+    )
+    by_definition = (
+        columns + f"LEFT JOIN {detail_t} d ON d.referral_id = r.id "
+        "WHERE r.pathway = 'marac' AND r.status IN ('accepted', 'open') "
+        f"AND NOT EXISTS (SELECT 1 FROM {case_t} c WHERE c.referral_id = r.id AND c.removed_at IS NULL "
+        "AND c.heard_at IS NOT NULL) "
+        + visible_and_not_listed
+        + f"ORDER BY r.accepted_at, r.id LIMIT {selectors.CANDIDATE_LIMIT}"
     )
 
     def floor(cursor):
@@ -435,7 +464,8 @@ def bench_cases(personas: dict) -> list:
     def check():
         rows = selectors.candidates(user=persona.user)
         with connection.cursor() as cursor:
-            return sorted(row.referral.pk for row in rows), [floor(cursor)]
+            defined = sorted(row[0] for row in _fetch(cursor, by_definition, params))
+            return sorted(row.referral.pk for row in rows), [floor(cursor), defined]
 
     return [
         BenchCase(

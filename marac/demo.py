@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.demo import Partnership
-from marac import dash
+from marac import dash, services
 from marac.models import (
     Action,
     ActionStatus,
@@ -288,6 +288,7 @@ def seed(partnership: Partnership, *, seed: int = 4) -> str:
     _list(draft, waiting[5:7], coordinator, users, agencies, rng, today)
     for referral in Referral.objects.filter(pk__in=[r.pk for r in referrals]):
         permissions.referral_access_sync(referral)
+        services.waiting_refresh(referral)
     return (
         f"{len(referrals)} MARAC referrals given DASH checklists and details; {repeats} repeats; "
         f"{meetings + 2} meetings ({meetings} held, one published, one draft)"

@@ -186,13 +186,26 @@ class MaracDetail(models.Model):
         Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="Repeat of"
     )
 
-    history = HistoricalRecords()
+    # Derived, never edited: when the case started waiting to be heard (the hub's acceptance), or None once it
+    # has been heard, or while it is not accepted or open. Kept by services.waiting_refresh from the referral's
+    # status and its meeting listings, so the candidate list walks only the cases waiting (a partial index)
+    # rather than every open case ever heard. Not in the history: it is an index, not a fact anyone recorded.
+    waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["waiting_since"])
 
     RESTRICTED_FIELDS = ["victim_afraid_of", "safe_to_contact", "not_safe_to_contact"]
 
     class Meta:
         verbose_name = "MARAC referral details"
-        indexes = [models.Index(fields=["is_repeat"], name="marac_detail_repeat_idx")]
+        indexes = [
+            models.Index(fields=["is_repeat"], name="marac_detail_repeat_idx"),
+            models.Index(
+                fields=["waiting_since", "referral"],
+                condition=models.Q(waiting_since__isnull=False),
+                name="marac_detail_waiting_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"MARAC details for {self.referral}"

@@ -124,21 +124,21 @@ def candidates(*, user, today: datetime.date | None = None) -> list[CaseRow]:
     """Accepted MARAC referrals not yet heard and not on another meeting's list: repeats first, then the
     highest risk, then the longest waiting."""
     today = today or timezone.localdate()
-    heard = MeetingCase.objects.filter(referral=OuterRef("pk"), removed_at__isnull=True, heard_at__isnull=False)
     upcoming = MeetingCase.objects.filter(
         referral=OuterRef("pk"),
         removed_at__isnull=True,
         meeting__status__in=[MeetingStatus.DRAFT, MeetingStatus.PUBLISHED],
     )
+    # "Accepted or open and never heard" is kept on the MARAC details as waiting_since (services.waiting_refresh),
+    # so this walks the cases waiting, oldest first, on a partial index; status is checked again regardless.
     referrals = (
         permissions.referrals_visible_to(user)
-        .filter(pathway=Pathway.MARAC, status__in=["accepted", "open"])
-        .exclude(Exists(heard))
+        .filter(pathway=Pathway.MARAC, status__in=["accepted", "open"], marac__waiting_since__isnull=False)
         .exclude(Exists(upcoming))
         .select_related("owner_agency", "marac")
         .annotate(dash_score=_latest_score())
         .prefetch_related(_subjects())
-        .order_by("accepted_at", "id")[:CANDIDATE_LIMIT]
+        .order_by("marac__waiting_since", "id")[:CANDIDATE_LIMIT]
     )
     rows = [_row(referral, today=today) for referral in referrals]
     rows.sort(key=lambda row: (not row.criteria.repeat, -row.band_rank, -row.days_waiting))

@@ -169,9 +169,27 @@ def marac_detail_save(
 # --- Submission: the referring agency's category, repeats and the IDVA obligation ------------------
 
 
+def waiting_since_for(referral: Referral):
+    """The truth behind MaracDetail.waiting_since: accepted or open, and never heard at a meeting."""
+    if referral.status not in CANDIDATE_STATUSES:
+        return None
+    heard = MeetingCase.objects.filter(referral=referral, removed_at__isnull=True, heard_at__isnull=False)
+    if heard.exists():
+        return None
+    return referral.accepted_at or referral.submitted_at or referral.created_at
+
+
+def waiting_refresh(referral: Referral) -> None:
+    """Bring the derived waiting marker into line after the status or a meeting listing changed."""
+    MaracDetail.objects.filter(referral=referral).update(waiting_since=waiting_since_for(referral))
+
+
 def marac_transition_hook(*, referral: Referral, transition, actor) -> None:
     """Registered with referrals.registry; runs inside the core's transition transaction."""
-    if referral.pathway != Pathway.MARAC or transition.name != "submit":
+    if referral.pathway != Pathway.MARAC:
+        return
+    if transition.name != "submit":
+        waiting_refresh(referral)
         return
     detail = detail_of(referral) or MaracDetail(referral=referral)
     detail.referrer_category = referrer_category_for(referral.owner_agency)
@@ -442,6 +460,7 @@ def meeting_case_remove(*, meeting_case: MeetingCase, actor, reason: str) -> Mee
     _save(meeting_case, actor, "meeting_case_remove")
     referral = _lock_referral(meeting_case.referral)
     permissions.referral_access_sync(referral)
+    waiting_refresh(referral)
     event_record(
         referral=referral,
         actor=actor,
@@ -591,6 +610,7 @@ def meeting_mark_held(*, meeting: Meeting, actor, heard: Iterable[MeetingCase]) 
         if case.pk in heard_ids:
             case.heard_at = now
             _save(case, actor, "meeting_mark_held")
+            waiting_refresh(case.referral)
             summary = f"Heard at the {meeting.title}"
             obligation_repeat_review_changed(referral=case.referral, heard_on=meeting.date)
         else:
