@@ -473,6 +473,20 @@ def make_meeting(coordinator: User, *, agencies=(), days_ahead: int = 7, **field
     return marac_services.meeting_create(actor=coordinator, data=data, agencies=list(agencies))
 
 
+def hold_meeting(coordinator: User, meeting, heard):
+    """Mark a published meeting (dated today or earlier) as held, with the confidentiality statement
+    acknowledged and `heard` (referrals) heard."""
+    from django.utils import timezone
+
+    from marac import services as marac_services
+
+    meeting.confidentiality_acknowledged_at = timezone.now()
+    meeting._history_user = coordinator
+    meeting.save()
+    cases = [c for c in meeting.cases.filter(removed_at__isnull=True) if c.referral_id in {r.pk for r in heard}]
+    return marac_services.meeting_mark_held(meeting=meeting, actor=coordinator, heard=cases)
+
+
 def make_published_meeting(coordinator: User, referrals, *, agencies=(), **fields):
     """A meeting attended by `agencies`, listing `referrals` (accepted MARAC referrals), published."""
     from marac import services as marac_services

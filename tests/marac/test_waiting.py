@@ -16,12 +16,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def hold(coordinator, meeting, heard):
-    meeting.confidentiality_acknowledged_at = timezone.now()
-    meeting._history_user = coordinator
-    meeting.save()
-    cases = [c for c in meeting.cases.filter(removed_at__isnull=True) if c.referral_id in {r.pk for r in heard}]
-    return services.meeting_mark_held(meeting=meeting, actor=coordinator, heard=cases)
+hold = factories.hold_meeting
 
 
 def move(referral, actor, name, reason="Test"):
