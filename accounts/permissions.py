@@ -486,6 +486,23 @@ def hsb_can_move_stage(user, referral: Referral) -> bool:
     return agency.pk == hub
 
 
+def duty_share_problem(*, owner: Agency, agency: Agency, lawful_basis: str) -> str | None:
+    """Sharing under s16 of the Serious Violence Duty (PCSC Act 2022) is between authorities under the duty:
+    a share to or from a partner outside it needs another recorded lawful basis. Checked on every pathway."""
+    from accounts.models import DutyStatus
+    from referrals.models import LawfulBasis
+
+    if lawful_basis != LawfulBasis.SVD_S16:
+        return None
+    outside = next((a for a in (owner, agency) if a.duty_status == DutyStatus.PARTNER), None)
+    if outside is None:
+        return None
+    return (
+        f"Section 16 of the Serious Violence Duty covers only authorities under the duty, and "
+        f"{outside.name} is not one: choose another lawful basis, such as consent"
+    )
+
+
 def hsb_share_problem(*, referral: Referral, agency: Agency, lawful_basis: str) -> str | None:
     """The HSB pathway's share rule (registered with referrals.registry): the Serious Violence Duty's sharing
     power (PCSC Act 2022 s16) does not authorise disclosure of personal information by a health or social care

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.demo import Partnership
-from accounts.models import DutyStatus
 from referrals.models import (
     ConsentGiven,
     Engagement,
@@ -141,9 +140,8 @@ def _save(instance, actor):
 
 
 def _share_basis(owner, target) -> str:
-    """s16 between authorities under the duty; consent where either is a partner outside it (as the share
-    service requires)."""
-    if DutyStatus.PARTNER in (owner.duty_status, target.duty_status):
+    """s16 where the share service allows it, consent otherwise."""
+    if permissions.duty_share_problem(owner=owner, agency=target, lawful_basis=LawfulBasis.SVD_S16):
         return LawfulBasis.CONSENT
     return LawfulBasis.SVD_S16
 

@@ -15,13 +15,12 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts import permissions
-from accounts.models import Agency, DutyStatus
+from accounts.models import Agency
 from referrals import registry
 from referrals.models import (
     AccessAction,
     AccessLog,
     EventKind,
-    LawfulBasis,
     Pathway,
     Person,
     PersonRole,
@@ -265,13 +264,11 @@ def share_problem(*, referral: Referral, request: ShareRequest) -> str | None:
         return "Enter the reason for sharing"
     if not request.lawful_basis:
         return "Select the lawful basis for sharing"
-    if request.lawful_basis == LawfulBasis.SVD_S16:
-        outside = [a for a in (referral.owner_agency, request.agency) if a.duty_status == DutyStatus.PARTNER]
-        if outside:
-            return (
-                f"Section 16 of the Serious Violence Duty covers only authorities under the duty, and "
-                f"{outside[0].name} is not one: choose another lawful basis, such as consent"
-            )
+    problem = permissions.duty_share_problem(
+        owner=referral.owner_agency, agency=request.agency, lawful_basis=request.lawful_basis
+    )
+    if problem:
+        return problem
     rule = registry.share_rule(referral.pathway)
     if rule is not None:
         return rule(referral=referral, agency=request.agency, lawful_basis=request.lawful_basis)
