@@ -278,7 +278,9 @@ def referral_access_sync(referral: Referral, *, status_changed: bool = False) ->
     wanted_by_group = {groups[agency_id]: level for agency_id, level in wanted.items() if agency_id in groups}
     from django.contrib.auth.models import Group
 
-    for group_id in set(current) | set(wanted_by_group):
+    involved = set(current) | set(wanted_by_group)
+    stale = set(involved) if status_changed else set()  # whose cached counts this makes wrong
+    for group_id in involved:
         want = (
             {VIEW, CHANGE}
             if wanted_by_group.get(group_id) == CHANGE
@@ -292,11 +294,10 @@ def referral_access_sync(referral: Referral, *, status_changed: bool = False) ->
             assign_perm(f"referrals.{level}_referral", group, referral)
         for level in have - want:
             remove_perm(f"referrals.{level}_referral", group, referral)
-        if (VIEW in want) != (VIEW in have) and not status_changed:
-            access_version_bump(group_id)
-    if status_changed:
-        for group_id in set(current) | set(wanted_by_group):
-            access_version_bump(group_id)
+        if (VIEW in want) != (VIEW in have):
+            stale.add(group_id)
+    for group_id in stale:
+        access_version_bump(group_id)
     return wanted
 
 

@@ -535,6 +535,15 @@ class Breakdowns:
         return next(t for t in self.tables if t.slug == slug)
 
 
+def _tally(rows) -> dict[Any, tuple[int, int]]:
+    """(key, current, previous) rows added up by key."""
+    totals: dict[Any, tuple[int, int]] = {}
+    for key, current, previous in rows:
+        before_now, before_then = totals.get(key, (0, 0))
+        totals[key] = (before_now + current, before_then + previous)
+    return totals
+
+
 def breakdowns(*, user, period: Period, filters: ReportFilters, today: datetime.date) -> Breakdowns:
     """Referrals this period so far and in the previous period to the same point, by referring agency, by
     agency kind and by pathway. One grouped query (by agency and pathway, at most agencies x pathways rows);
@@ -543,38 +552,23 @@ def breakdowns(*, user, period: Period, filters: ReportFilters, today: datetime.
     ranges = _case_ranges(period, today)
     current = _in(*ranges["current"])
     before = _in(*ranges["previous_same_point"])
-    grouped = (
+    grouped = list(
         scope.filter(current | before)
         .values("owner_agency_id", "pathway")
         .annotate(current=Count("pk", filter=current), previous=Count("pk", filter=before))
         .order_by()
     )
-    by_agency_id: dict[int, list[int]] = {}
-    by_pathway_value: dict[str, list[int]] = {}
-    for row in grouped:
-        for totals, key in ((by_agency_id, row["owner_agency_id"]), (by_pathway_value, row["pathway"])):
-            pair = totals.setdefault(key, [0, 0])
-            pair[0] += row["current"]
-            pair[1] += row["previous"]
+    by_agency_id = _tally((r["owner_agency_id"], r["current"], r["previous"]) for r in grouped)
+    by_pathway_value = _tally((r["pathway"], r["current"], r["previous"]) for r in grouped)
     agencies = {a.pk: a for a in Agency.objects.filter(pk__in=by_agency_id).only("short_name", "name", "kind")}
     by_agency = sorted(
-        (
-            BreakdownRow(agencies[pk].short_name, agencies[pk].name, current_count, previous_count)
-            for pk, (current_count, previous_count) in by_agency_id.items()
-        ),
+        (BreakdownRow(agencies[pk].short_name, agencies[pk].name, *pair) for pk, pair in by_agency_id.items()),
         key=lambda r: (-r.current, r.label),
     )
     kind_labels = dict(AgencyKind.choices)
-    by_kind_value: dict[str, list[int]] = {}
-    for pk, (current_count, previous_count) in by_agency_id.items():
-        pair = by_kind_value.setdefault(agencies[pk].kind, [0, 0])
-        pair[0] += current_count
-        pair[1] += previous_count
+    by_kind_value = _tally((agencies[pk].kind, *pair) for pk, pair in by_agency_id.items())
     by_kind = sorted(
-        (
-            BreakdownRow(kind, str(kind_labels.get(kind, kind)), current_count, previous_count)
-            for kind, (current_count, previous_count) in by_kind_value.items()
-        ),
+        (BreakdownRow(kind, str(kind_labels.get(kind, kind)), *pair) for kind, pair in by_kind_value.items()),
         key=lambda r: (-r.current, r.key),
     )
     by_pathway = [
