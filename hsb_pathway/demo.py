@@ -44,12 +44,10 @@ from hsb_pathway.models import (
 )
 from referrals.models import (
     EventKind,
-    LawfulBasis,
     Pathway,
     PersonRole,
     Referral,
     ReferralEvent,
-    ReferralShare,
     Status,
     YesNoUnknown,
 )
@@ -363,16 +361,6 @@ def _orders(referral, rng, actor, today) -> int:
     return 1
 
 
-def _fix_share_bases(referral, actor) -> None:
-    """The demo referrals share on s16 throughout; an HSB case held by a health or social care agency may not."""
-    if not referral.owner_agency.is_health_or_social_care:
-        return
-    for share in ReferralShare.objects.filter(referral=referral, lawful_basis=LawfulBasis.SVD_S16):
-        share.lawful_basis = LawfulBasis.CHILDREN_ACT
-        share._history_user = actor
-        share.save()
-
-
 def seed(partnership: Partnership, *, seed: int = 5) -> str:
     users = partnership.users
     hub = users.get(HUB_USER)
@@ -391,7 +379,6 @@ def seed(partnership: Partnership, *, seed: int = 5) -> str:
     assessments = orders = live = 0
     for referral in referrals:
         detail = _details(referral, rng, referral.referrer)
-        _fix_share_bases(referral, referral.referrer)
         if referral.status == Status.DRAFT:
             continue
         target = _target_stage(referral, live, today)

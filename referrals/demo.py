@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.demo import Partnership
+from referrals import services
 from referrals.models import (
     ConsentGiven,
     Engagement,
@@ -139,11 +140,13 @@ def _save(instance, actor):
     return instance
 
 
-def _share_basis(owner, target) -> str:
-    """s16 where the share service allows it, consent otherwise."""
-    if permissions.duty_share_problem(owner=owner, agency=target, lawful_basis=LawfulBasis.SVD_S16):
-        return LawfulBasis.CONSENT
-    return LawfulBasis.SVD_S16
+def _share_basis(referral, target, level: str) -> str:
+    """s16 where the share service would accept it (the duty's rule and the pathway's own); otherwise the basis
+    the pathway's cases rest on (the Children Act for harmful sexual behaviour, consent for the rest)."""
+    request = services.ShareRequest(agency=target, level=level, reason="-", lawful_basis=LawfulBasis.SVD_S16)
+    if services.share_problem(referral=referral, request=request) is None:
+        return LawfulBasis.SVD_S16
+    return LawfulBasis.CHILDREN_ACT if referral.pathway == Pathway.HSB else LawfulBasis.CONSENT
 
 
 def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 2026) -> int:
@@ -276,12 +279,13 @@ def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 20
             _event(referral, hub_actor, EventKind.CLOSED, "Closed", referral.closed_at)
         if status not in {Status.DRAFT, Status.DECLINED} and rng.random() < 0.35:
             target = rng.choice([a for s, a in partnership.agencies.items() if s != short])
+            level = rng.choice(ShareLevel.values)
             share = ReferralShare(
                 referral=referral,
                 agency=target,
-                level=rng.choice(ShareLevel.values),
+                level=level,
                 reason="Synthetic demo: agency holds relevant records.",
-                lawful_basis=_share_basis(referral.owner_agency, target),
+                lawful_basis=_share_basis(referral, target, level),
                 shared_by=actor,
                 shared_at=created + datetime.timedelta(days=1),
             )
