@@ -718,6 +718,20 @@ def actions_visible_to(user) -> QuerySet:
     return Action.objects.filter(agency=agency)
 
 
+def can_act_at_meeting(user, meeting) -> bool:
+    """Share the agencies' research and agree actions: MARAC coordinators, once the case list is published
+    (the services refuse a draft list too)."""
+    return meeting.status != "draft" and can_manage_meetings(user)
+
+
+def can_view_action(user, action) -> bool:
+    """One action, as actions_visible_to scopes the tracker: coordinators any, other case roles their agency's."""
+    if is_marac_coordinator(user):
+        return True
+    agency = agency_of(user)
+    return agency is not None and can_see_cases(user) and agency.pk == action.agency_id
+
+
 def can_update_action(user, action) -> bool:
     """Each agency updates its own actions (caseworkers and coordinators); MARAC coordinators update any."""
     if is_marac_coordinator(user):

@@ -128,6 +128,7 @@ def meeting(request, public_id):
             "budget": _time_budget(meeting, len(rows)),
             "researched": researched,
             "can_view_minutes": permissions.can_view_minutes(request.user, meeting),
+            "can_export": permissions.can_export_marac(request.user),
             "attends": not coordinator and permissions.attends(request.user, meeting),
         },
     )
@@ -314,6 +315,10 @@ def meeting_case(request, public_id, referral_id):
     meeting, case = _meeting_case(request, public_id, referral_id)
     _log(request, case.referral)
     user = request.user
+    actions = [
+        (action, permissions.can_view_action(user, action), permissions.can_update_action(user, action))
+        for action in selectors.actions_for_case(case)
+    ]
     return render(
         request,
         "marac/meeting_case.html",
@@ -322,11 +327,10 @@ def meeting_case(request, public_id, referral_id):
             "case": case,
             "row": selectors.meeting_case_row(case),
             "research": selectors.research_for(user=user, meeting_case=case),
-            "actions": selectors.actions_for_case(case),
+            "actions": actions,
             "is_coordinator": permissions.can_manage_meetings(user),
+            "can_act": permissions.can_act_at_meeting(user, meeting),
             "can_record_research": permissions.can_record_research(user, case),
-            "agency": permissions.agency_of(user),
-            "action_form": ActionForm() if permissions.can_manage_meetings(user) else None,
         },
     )
 
