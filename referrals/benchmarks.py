@@ -91,21 +91,28 @@ def _member(agency_id: int, **roles):
     return User.objects.filter(membership__agency_id=agency_id, is_active=True, **filters).order_by("pk").first()
 
 
-def bench_personas() -> dict[str, Persona]:
-    """large: a caseworker in the agency that owns most referrals; small: one in the agency that owns fewest;
-    hub: the MARAC hub's coordinator; hsb: the HSB hub's; manager: a manager in the largest agency (reports
-    partnership-wide)."""
+def agencies_by_owned_referrals() -> list[tuple[int, int]]:
+    """The bench agencies as (pk, referrals owned), most referrals first (then by pk)."""
     from django.db.models import Count
 
     from accounts.models import Agency
-    from referrals.models import PathwayHub
 
     owned = (
         Agency.objects.filter(short_name__startswith=f"{BENCH_PREFIX}-")
         .annotate(n=Count("owned_referrals"))
         .order_by("-n", "pk")
     )
-    ranked = list(owned.values_list("pk", "n"))
+    return list(owned.values_list("pk", "n"))
+
+
+def bench_personas() -> dict[str, Persona]:
+    """large: a caseworker in the agency that owns most referrals; small: one in the agency that owns fewest;
+    hub: the MARAC hub's coordinator; hsb: the HSB hub's; manager: a manager in the largest agency (reports
+    partnership-wide)."""
+    from accounts.models import Agency
+    from referrals.models import PathwayHub
+
+    ranked = agencies_by_owned_referrals()
     if not ranked or ranked[0][1] == 0:
         raise RuntimeError("No bench data: run python manage.py seed_bench first")
     hubs = {h.pathway: h.agency_id for h in PathwayHub.objects.all()}

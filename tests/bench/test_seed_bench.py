@@ -267,3 +267,31 @@ def test_references_stay_unique_and_searchable_past_99999():
         references = cursor.fetchone()
     assert references == ("BENCH-2024-00007", "BENCH-2024-99999", "BENCH-2024-100000", "BENCH-2024-1234567")
     assert all(REFERENCE_RE.match(r) for r in references)
+
+
+def test_bench_sessions_stops_when_the_caseworkers_run_out(seeded, tmp_path):
+    """More sessions asked for than there are bench users: every caseworker of an agency that owns referrals is
+    signed in once, and the command ends (it used to loop for ever)."""
+    import io
+    import json
+
+    from django.db.models import Count
+
+    from accounts.models import Agency
+
+    owning = Agency.objects.annotate(n=Count("owned_referrals")).filter(n__gt=0).values_list("pk", flat=True)
+    out = tmp_path / "sessions.json"
+    log = io.StringIO()
+    call_command("bench_sessions", users=USERS + 50, out=str(out), stdout=log)
+    sessions = json.loads(out.read_text())
+    caseworkers = User.objects.filter(
+        membership__is_caseworker=True, membership__agency_id__in=list(owning), email__endswith="@bench.svd.invalid"
+    )
+    assert len(sessions) < USERS + 50
+    assert [s["role"] for s in sessions].count("caseworker") <= caseworkers.count()
+    assert len({s["session"] for s in sessions}) == len(sessions)
+    assert f"{len(sessions)} sessions written" in log.getvalue() and "asked for" in log.getvalue()
+
+    few = tmp_path / "few.json"
+    call_command("bench_sessions", users=12, out=str(few), stdout=io.StringIO())
+    assert len(json.loads(few.read_text())) == 12

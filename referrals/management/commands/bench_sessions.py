@@ -15,11 +15,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count
 
-from accounts.models import Agency, User
-from referrals.bench import BENCH_PREFIX
-from referrals.benchmarks import BENCH_EMAIL_DOMAIN, verified_session
+from accounts.models import User
+from referrals.benchmarks import BENCH_EMAIL_DOMAIN, agencies_by_owned_referrals, verified_session
 from referrals.models import PathwayHub
 
 
@@ -47,24 +45,29 @@ class Command(BaseCommand):
         managers = list(bench.filter(membership__is_manager=True).order_by("pk"))
         for user in rng.sample(managers, min(len(managers), max(1, wanted // 10))):
             chosen.append(("manager", user))
-        owners = list(
-            Agency.objects.filter(short_name__startswith=f"{BENCH_PREFIX}-")
-            .annotate(n=Count("owned_referrals"))
-            .filter(n__gt=0)
-            .values_list("pk", "n")
-        )
         taken = {user.pk for _, user in chosen}
-        while len(chosen) < wanted and owners:
-            agency_id = rng.choices([a for a, _ in owners], weights=[n for _, n in owners])[0]
-            user = (
-                bench.filter(membership__agency_id=agency_id, membership__is_caseworker=True)
-                .exclude(pk__in=taken)
-                .order_by("?")
-                .first()
-            )
-            if user is not None:
-                chosen.append(("caseworker", user))
-                taken.add(user.pk)
+        # Every bench caseworker not already chosen, by agency, loaded once; each pick takes one at random from
+        # an agency drawn by weight, and an agency with none left is dropped, so the loop ends when all are used.
+        caseworkers: dict[int, list[int]] = {}
+        for pk, agency_id in (
+            bench.filter(membership__is_caseworker=True)
+            .exclude(pk__in=taken)
+            .order_by("pk")
+            .values_list("pk", "membership__agency_id")
+        ):
+            caseworkers.setdefault(agency_id, []).append(pk)
+        owners = [
+            (agency_id, n) for agency_id, n in agencies_by_owned_referrals() if n > 0 and agency_id in caseworkers
+        ]
+        picked: list[int] = []
+        while len(chosen) + len(picked) < wanted and owners:
+            index = rng.choices(range(len(owners)), weights=[n for _, n in owners])[0]
+            pool = caseworkers[owners[index][0]]
+            picked.append(pool.pop(rng.randrange(len(pool))))
+            if not pool:
+                del owners[index]
+        users = User.objects.in_bulk(picked)
+        chosen.extend(("caseworker", users[pk]) for pk in picked)
         chosen = chosen[:wanted]
         sessions = [
             {"cookie": settings.SESSION_COOKIE_NAME, "session": verified_session(user), "role": role}
@@ -72,4 +75,5 @@ class Command(BaseCommand):
         ]
         Path(options["out"]).write_text(json.dumps(sessions, indent=1))
         roles = {role: sum(1 for s in sessions if s["role"] == role) for role in {s["role"] for s in sessions}}
-        self.stdout.write(f"{len(sessions)} sessions written to {options['out']}: {roles}")
+        short = f" (only {len(sessions)} bench users to sign in, {wanted} asked for)" if len(sessions) < wanted else ""
+        self.stdout.write(f"{len(sessions)} sessions written to {options['out']}: {roles}{short}")
