@@ -1,4 +1,4 @@
-"""Test helpers: sign-in with both factors, service requirements."""
+"""Test helpers: sign-in with both factors, service requirements, counting a page's queries."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,3 +48,17 @@ def sign_in(client, user) -> None:
     session["svd_login_at"] = time.time()
     session["svd_seen_at"] = time.time()
     session.save()
+
+
+def count_queries(client, url, data=None, warm=True) -> int:
+    """The number of queries one GET of `url` runs (it must answer 200).
+
+    With `warm`, the page is fetched once first so per-process caches (content types, permission ids) are
+    filled and only the page's own queries count.
+    """
+    if warm:
+        client.get(url, data or {})
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, data or {})
+    assert response.status_code == 200, response.status_code
+    return len(captured.captured_queries)

@@ -3,23 +3,14 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from hsb_pathway.models import OrderEvent, OrderEventKind, Review
 from hsb_pathway.services import order_event_add, review_save
 from tests import factories
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url):
-    client.get(url)  # warm per-process caches (content types, permission ids)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return len(ctx.captured_queries)
 
 
 def test_hsb_case_list_is_fixed_for_few_and_many_cases(personas, client_for, django_assert_max_num_queries):

@@ -3,13 +3,12 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from marac import services
 from tests import factories
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +19,6 @@ CASE_LIST_PAGE = 17
 TRACKER_PAGE = 14
 MEETINGS_PAGE = 16
 POSSIBLE_REPEATS_PAGE = 15
-
-
-def count(client, url):
-    client.get(url)  # warm per-process caches (the permission ids) so only the page's own queries count
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 def grow(personas, meeting, n):
@@ -71,11 +62,11 @@ def test_case_list_candidates_meeting_and_tracker_pages_have_fixed_query_counts(
         "tracker (agency)": (housing, reverse("marac:actions"), TRACKER_PAGE),
         "meetings": (coordinator, reverse("marac:meetings"), MEETINGS_PAGE),
     }
-    few = {name: count(client, url) for name, (client, url, _) in urls.items()}
+    few = {name: count_queries(client, url) for name, (client, url, _) in urls.items()}
     grow(personas, meeting, 5)
     assert meeting.cases.filter(removed_at__isnull=True).count() == 7
     for name, (client, url, pinned) in urls.items():
-        many = count(client, url)
+        many = count_queries(client, url)
         assert many == few[name], f"{name}: {few[name]} queries with few rows, {many} with many"
         with django_assert_max_num_queries(pinned):
             client.get(url)
@@ -93,9 +84,9 @@ def test_possible_repeats_page_has_a_fixed_query_count(personas, client_for, dja
         factories.make_marac_referral(personas.idva, victim={**victim, "date_of_birth": None, "estimated_age": 30})
 
     add_possible(0)
-    few = count(coordinator, url)
+    few = count_queries(coordinator, url)
     for i in range(1, 4):
         add_possible(i)
-    assert count(coordinator, url) == few
+    assert count_queries(coordinator, url) == few
     with django_assert_max_num_queries(POSSIBLE_REPEATS_PAGE):
         coordinator.get(url)

@@ -1,23 +1,14 @@
 """List pages and the case page run a fixed number of queries, whatever the number of cases."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals import services
 from referrals.models import ShareLevel
 from tests import factories
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url, method="get", data=None):
-    getattr(client, method)(url, data or {})  # warm per-process caches (content types, permission ids)
-    with CaptureQueriesContext(connection) as ctx:
-        response = getattr(client, method)(url, data or {})
-    assert response.status_code == 200, response.status_code
-    return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("scope", ["mine", "shared"])
