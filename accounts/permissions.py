@@ -304,6 +304,14 @@ def referral_access_sync(referral: Referral, *, status_changed: bool = False) ->
 # --- Reminders and notifications (issue 6: referrals/reminders.py) --------------------------------
 
 
+def _holds_role(*roles: Role) -> Q:
+    """A User filter: their membership holds any of these roles."""
+    held = Q()
+    for role in roles:
+        held |= Q(**{f"membership__{Membership.ROLE_FIELDS[role]}": True})
+    return held
+
+
 def reminder_recipients(reminder) -> list[User]:
     """Who a due reminder goes to: the named person, or the members of the named agency who hold the named
     role (any case role when none is named). Only active people in active agencies whose agency may still see
@@ -316,13 +324,7 @@ def reminder_recipients(reminder) -> list[User]:
         users = users.filter(pk=reminder.user_id)
     if reminder.agency_id:
         users = users.filter(membership__agency_id=reminder.agency_id)
-    if reminder.role:
-        users = users.filter(**{f"membership__{Membership.ROLE_FIELDS[Role(reminder.role)]}": True})
-    else:
-        case_role = Q()
-        for role in CASE_ROLES:
-            case_role |= Q(**{f"membership__{Membership.ROLE_FIELDS[role]}": True})
-        users = users.filter(case_role)
+    users = users.filter(_holds_role(*((Role(reminder.role),) if reminder.role else CASE_ROLES)))
     if reminder.referral_id is not None:
         rows = _perm_model().objects.filter(
             group_id=OuterRef("membership__agency__group_id"),
@@ -624,6 +626,25 @@ def _active_invitations(agency_id: int):
     from marac.models import MeetingAgency
 
     return MeetingAgency.objects.filter(agency_id=agency_id, withdrawn_at__isnull=True)
+
+
+def meeting_notice_recipients(meeting) -> QuerySet:
+    """Who is told that a meeting's case list is published: caseworkers and coordinators, active, in the
+    active agencies still invited."""
+    from accounts.models import User
+
+    return User.objects.filter(
+        _holds_role(*WRITE_ROLES),
+        is_active=True,
+        membership__agency__is_active=True,
+        membership__agency_id__in=_invited_agencies(meeting),
+    )
+
+
+def _invited_agencies(meeting):
+    from marac.models import MeetingAgency
+
+    return MeetingAgency.objects.filter(meeting=meeting, withdrawn_at__isnull=True).values("agency_id")
 
 
 def meetings_visible_to(user) -> QuerySet:

@@ -523,17 +523,10 @@ def meeting_published_notify(*, meeting_id: int) -> int:
     Returns how many people were emailed."""
     from django.core.mail import send_mass_mail
 
-    from accounts.models import User
-
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None or meeting.status == MeetingStatus.DRAFT:
         return 0
-    agency_ids = MeetingAgency.objects.filter(meeting=meeting, withdrawn_at__isnull=True).values("agency_id")
-    recipients = list(
-        User.objects.filter(is_active=True, membership__agency_id__in=agency_ids, membership__agency__is_active=True)
-        .exclude(membership__is_caseworker=False, membership__is_coordinator=False)
-        .values_list("email", flat=True)
-    )
+    recipients = list(permissions.meeting_notice_recipients(meeting).values_list("email", flat=True))
     link = settings.SITE_URL.rstrip("/") + reverse("marac:meeting", kwargs={"public_id": meeting.public_id})
     subject = f"MARAC case list published: {meeting.date:%-d %B %Y}"
     body = (
