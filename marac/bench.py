@@ -32,10 +32,14 @@ from referrals.bench import (
     weighted,
 )
 
-VENUE = "Bench borough {borough:02d} MARAC"
 FORTNIGHT = 14
 ANCHOR = "2000-01-03"  # a Monday; borough b meets on ANCHOR + b mod 5 days + 14k
 WAITING_DAYS = 3  # accepted this recently: still a candidate for a meeting
+
+
+def _venue_sql(borough_expr: str) -> str:
+    """SQL for a borough's meeting venue, 'Bench borough 07 MARAC', from an SQL expression for its number."""
+    return f"'Bench borough ' || lpad({borough_expr}::text, 2, '0') || ' MARAC'"
 
 
 def _answers() -> list[str]:
@@ -186,7 +190,7 @@ def seed_bench_rows(ctx: BenchContext) -> str:
     due = "(r.accepted_at AT TIME ZONE 'Europe/London')::date + 1"
     meeting_date = f"({anchor} + {FORTNIGHT} * ceil(({due} - {anchor}) / {FORTNIGHT}.0)::int)"
     listed_from = (
-        f"{ref} r JOIN {meeting_t} m ON m.venue = 'Bench borough ' || lpad({borough}::text, 2, '0') || ' MARAC' "
+        f"{ref} r JOIN {meeting_t} m ON m.venue = {_venue_sql(borough)} "
         f"AND m.date = {meeting_date} "
         f"WHERE {in_range} AND r.status IN ('accepted', 'open', 'closed') AND r.accepted_at IS NOT NULL "
         f"AND r.accepted_at < %(now)s::timestamptz - interval '{WAITING_DAYS} days' AND m.status <> 'draft'"
@@ -352,7 +356,7 @@ def _meetings(params: dict) -> int:
         f"((%(today)s::date + 30 - DATE {lit(ANCHOR)}) / {FORTNIGHT})::int) AS k(k)) d "
         f"CROSS JOIN LATERAL (SELECT {status} AS status) s "
         f"WHERE NOT EXISTS (SELECT 1 FROM {meeting_t} x WHERE x.chair = 'Bench chair' AND x.date = d.date "
-        "AND x.venue = 'Bench borough ' || lpad(d.borough::text, 2, '0') || ' MARAC')"
+        f"AND x.venue = {_venue_sql('d.borough')})"
     )
     at = "(d.date + time '10:00') AT TIME ZONE 'Europe/London'"
     return insert_select(
@@ -362,7 +366,7 @@ def _meetings(params: dict) -> int:
             "start_time": "time '10:00'",
             "duration_minutes": "180",
             "venue_kind": "'hybrid'",
-            "venue": "'Bench borough ' || lpad(d.borough::text, 2, '0') || ' MARAC'",
+            "venue": _venue_sql("d.borough"),
             "chair": "'Bench chair'",
             "referral_cutoff": "d.date - 7",
             "status": "s.status",

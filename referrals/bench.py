@@ -1073,7 +1073,7 @@ def indexes_drop(tables: list[str]) -> int:
     return len(found)
 
 
-def indexes_restore(say: Callable[[str], None] = lambda text: None) -> int:
+def indexes_restore() -> int:
     """Rebuild whatever `indexes_drop` stashed (a unique one that no longer holds fails loudly here)."""
     if not scalar("SELECT to_regclass(%s) IS NOT NULL", [STASH]):
         return 0
@@ -1125,7 +1125,7 @@ def seed_bench(
     existing = scalar(f"SELECT count(*) FROM {ref_table}")
     if rebuild_indexes is None:
         rebuild_indexes = referrals >= max(50_000, existing // 2)
-    restored = indexes_restore(say)  # anything a crashed run left dropped
+    restored = indexes_restore()  # anything a crashed run left dropped
     if restored:
         say(f"rebuilt {restored} indexes a previous run left dropped")
     ctx.first_id = next_id(ref_table)
@@ -1161,7 +1161,7 @@ def seed_bench(
                 say(f"{label}: {summary} ({ctx.timings[label]:.1f} s)")
     finally:
         t0 = time.monotonic()
-        rebuilt = indexes_restore(say)
+        rebuilt = indexes_restore()
         if rebuilt:
             ctx.timings["index rebuild"] = time.monotonic() - t0
             say(f"rebuilt {rebuilt} indexes ({ctx.timings['index rebuild']:.1f} s)")

@@ -780,16 +780,11 @@ def machine_report() -> dict[str, Any]:
             memory = handle.readline().split(":", 1)[1].strip()
     except OSError:
         pass
-    try:
-        load = os.getloadavg()
-    except OSError:
-        load = None
     return {
         "cpus": os.cpu_count(),
         "memory": memory,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "load_average_at_end": load,
     }
 
 

@@ -40,7 +40,6 @@ class _Form(HTMLParser):
         self.fields: dict[str, str] = {}
         self.choices: dict[str, list[str]] = {}
         self._select: str | None = None
-        self._textarea: str | None = None
         self.in_form = False
 
     def handle_starttag(self, tag, attrs):
@@ -69,14 +68,11 @@ class _Form(HTMLParser):
             if "selected" in a:
                 self.fields[self._select] = a.get("value", "")
         elif tag == "textarea":
-            self._textarea = name
             self.fields.setdefault(name, "")
 
     def handle_endtag(self, tag):
         if tag == "select":
             self._select = None
-        elif tag == "textarea":
-            self._textarea = None
         elif tag == "form" and self.in_form:
             self.in_form = False
 
