@@ -265,10 +265,11 @@ def referral_access_wanted(referral: Referral) -> dict[int, str]:
     return wanted
 
 
-def referral_access_sync(referral: Referral, *, status_changed: bool = False) -> dict[int, str]:
+def referral_access_sync(referral: Referral, *, left_draft: bool = False) -> dict[int, str]:
     """Make the guardian rows for this referral match `referral_access_wanted`. Returns what it wanted.
-    `status_changed`: the referral's status moved, so counts cached by status (access_counts_cached) are stale
-    for every agency that can see it, not only for those whose access changed."""
+    `left_draft`: the referral was just submitted. The cached counts that look at status (access_counts_cached:
+    "live" cases leave drafts out) are then stale for every agency that can see it, not only for those whose
+    access changed. No other status move changes a cached count."""
     wanted = referral_access_wanted(referral)
     current: dict[int, set[str]] = {}
     rows = _perm_model().objects.filter(content_object=referral).values_list("group_id", "permission__codename")
@@ -279,7 +280,7 @@ def referral_access_sync(referral: Referral, *, status_changed: bool = False) ->
     from django.contrib.auth.models import Group
 
     involved = set(current) | set(wanted_by_group)
-    stale = set(involved) if status_changed else set()  # whose cached counts this makes wrong
+    stale = set(involved) if left_draft else set()  # whose cached counts this makes wrong
     for group_id in involved:
         want = (
             {VIEW, CHANGE}

@@ -225,7 +225,7 @@ def referral_transition(
     previous = locked.status
     locked.status = transition.target
     _bump(locked, actor, f"referral_transition:{name}")
-    permissions.referral_access_sync(locked, status_changed=True)
+    permissions.referral_access_sync(locked, left_draft=previous == Status.DRAFT)
     event_record(
         referral=locked,
         actor=actor,
