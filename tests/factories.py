@@ -476,8 +476,6 @@ def make_meeting(coordinator: User, *, agencies=(), days_ahead: int = 7, **field
 def hold_meeting(coordinator: User, meeting, heard):
     """Mark a published meeting (dated today or earlier) as held, with the confidentiality statement
     acknowledged and `heard` (referrals) heard."""
-    from django.utils import timezone
-
     from marac import services as marac_services
 
     meeting.confidentiality_acknowledged_at = timezone.now()

@@ -235,10 +235,7 @@ def test_attendance_confidentiality_and_holding_the_meeting(personas, client_for
 
 def test_a_case_not_heard_waits_for_another_meeting(personas, published, marac_case):
     published.date = published.referral_cutoff = timezone.localdate()
-    published.confidentiality_acknowledged_at = timezone.now()
-    published._history_user = personas.coordinator
-    published.save()
-    services.meeting_mark_held(meeting=published, actor=personas.coordinator, heard=[])
+    factories.hold_meeting(personas.coordinator, published, [])
     assert marac_case.pk in [row.referral.pk for row in selectors.candidates(user=personas.coordinator)]
 
 

@@ -116,10 +116,7 @@ def test_twelve_months_after_a_case_is_heard_the_hub_is_reminded(personas, marac
     meeting = factories.make_published_meeting(
         personas.coordinator, [marac_case], agencies=[personas.hospital], days_ahead=0
     )
-    meeting.confidentiality_acknowledged_at = timezone.now()
-    meeting._history_user = personas.coordinator
-    meeting.save()
-    marac_services.meeting_mark_held(meeting=meeting, actor=personas.coordinator, heard=list(meeting.cases.all()))
+    factories.hold_meeting(personas.coordinator, meeting, [marac_case])
     reminder = rows(K.MARAC_REPEAT_REVIEW, referral=marac_case).get()
     assert reminder.due_at == reminders.due_months_after(K.MARAC_REPEAT_REVIEW, meeting.date)
     assert timezone.localtime(reminder.due_at).date() >= meeting.date.replace(year=meeting.date.year + 1)
