@@ -89,6 +89,9 @@ LAST = [
 BENCH_PREFIX = "BENCH"
 BENCH_REASON = "seed_bench"
 BATCH = 100_000
+USERS = 20_000  # seed_bench's default number of synthetic users
+SEED = 33
+BENCH_EMAIL_DOMAIN = "@bench.svd.invalid"  # every synthetic user's address ends so; nobody else's can
 OWNER_SLOTS = 100_000  # the owner of a referral is owner_slots[rand]: agencies get slots by a Zipf weight
 YEARS = 10
 SHARE_SAME_BOROUGH = 0.8  # most shares go to another agency of the owner's borough, the rest anywhere
@@ -376,7 +379,7 @@ def _ensure_agencies_and_users(users_total: int) -> dict[str, Any]:
                 (
                     first_user + i,
                     uuid.uuid4(),
-                    f"bench{first_user + i}@bench.svd.invalid",
+                    f"bench{first_user + i}{BENCH_EMAIL_DOMAIN}",
                     f"Bench User {first_user + i}",
                     "",
                     True,
@@ -1098,8 +1101,8 @@ def indexes_restore() -> int:
 def seed_bench(
     *,
     referrals: int,
-    users: int = 20_000,
-    seed: int = 33,
+    users: int = USERS,
+    seed: int = SEED,
     batch: int = BATCH,
     rebuild_indexes: bool | None = None,
     stdout=None,

@@ -33,9 +33,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from referrals.bench import BENCH_PREFIX, table
+from referrals.bench import BENCH_EMAIL_DOMAIN, BENCH_PREFIX, table
 
-BENCH_EMAIL_DOMAIN = "@bench.svd.invalid"
 PAGE_SIZE = settings.SVD_PAGE_SIZE
 
 
@@ -459,7 +458,7 @@ def report_cases(personas: dict[str, Persona]) -> list[BenchCase]:
     rolling = PeriodForm(None, today=today, default_kind=PeriodKind.ROLLING_12).chosen_period()
     yoy_period = YearOnYearForm(None, today=today).chosen_period()
     ranges = report_selectors._case_ranges(year_period, today)
-    detail = "marac_maracdetail"
+    detail = table("marac.MaracDetail")
     cases = []
     for key in ("manager", "large"):
         persona = personas[key]

@@ -285,7 +285,7 @@ def test_bench_sessions_stops_when_the_caseworkers_run_out(seeded, tmp_path):
     call_command("bench_sessions", users=USERS + 50, out=str(out), stdout=log)
     sessions = json.loads(out.read_text())
     caseworkers = User.objects.filter(
-        membership__is_caseworker=True, membership__agency_id__in=list(owning), email__endswith="@bench.svd.invalid"
+        membership__is_caseworker=True, membership__agency_id__in=list(owning), email__endswith=bench.BENCH_EMAIL_DOMAIN
     )
     assert len(sessions) < USERS + 50
     assert [s["role"] for s in sessions].count("caseworker") <= caseworkers.count()

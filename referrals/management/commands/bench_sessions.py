@@ -17,7 +17,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from referrals.benchmarks import BENCH_EMAIL_DOMAIN, agencies_by_owned_referrals, verified_session
+from referrals.bench import BENCH_EMAIL_DOMAIN
+from referrals.benchmarks import agencies_by_owned_referrals, verified_session
 from referrals.models import PathwayHub
 
 

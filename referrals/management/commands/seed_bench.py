@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.bench import seed_bench
+from referrals.bench import BATCH, SEED, USERS, seed_bench
 from referrals.models import Referral
 
 
@@ -13,9 +13,9 @@ class Command(BaseCommand):
         how_many = parser.add_mutually_exclusive_group(required=True)
         how_many.add_argument("--referrals", type=int, help="add this many referrals")
         how_many.add_argument("--total", type=int, help="add referrals until there are this many")
-        parser.add_argument("--users", type=int, default=20_000)
-        parser.add_argument("--seed", type=int, default=33)
-        parser.add_argument("--batch", type=int, default=100_000, help="referrals per transaction")
+        parser.add_argument("--users", type=int, default=USERS)
+        parser.add_argument("--seed", type=int, default=SEED)
+        parser.add_argument("--batch", type=int, default=BATCH, help="referrals per transaction")
         parser.add_argument(
             "--rebuild-indexes",
             action="store_true",
