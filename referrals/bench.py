@@ -129,6 +129,12 @@ def lit(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def by_pathway(values: dict[str, Any]) -> str:
+    """SQL picking each referral's value by its pathway (alias r): CASE r.pathway WHEN 'marac' THEN 12 ... END.
+    Pathways whose value is None are left out (NULL)."""
+    return "CASE r.pathway " + " ".join(f"WHEN {lit(p)} THEN {v}" for p, v in values.items() if v is not None) + " END"
+
+
 def table(model_or_label) -> str:
     model = apps.get_model(model_or_label) if isinstance(model_or_label, str) else model_or_label
     return model._meta.db_table
@@ -685,7 +691,7 @@ def _core_batch(ctx: BenchContext, lo: int, hi: int, arrays: dict[str, list[int]
 
     # The timeline.
     share_t, agency_t = table("referrals.ReferralShare"), table("accounts.Agency")
-    hub_user = "CASE r.pathway " + " ".join(f"WHEN {lit(p)} THEN {u}" for p, u in hub_users.items() if u) + " END"
+    hub_user = by_pathway(hub_users)
     event_values = {
         "referral_id": "e.referral_id",
         "at": "e.at",
@@ -695,7 +701,7 @@ def _core_batch(ctx: BenchContext, lo: int, hi: int, arrays: dict[str, list[int]
         "summary": "e.summary",
         "data": "e.data",
     }
-    hub_agency = "CASE r.pathway " + " ".join(f"WHEN {lit(p)} THEN {a}" for p, a in ctx.hubs.items()) + " END"
+    hub_agency = by_pathway(ctx.hubs)
 
     def moves(kind: str, label: str, at: str, who: str, agency: str, cond: str, src: str, dst: str) -> str:
         return (
@@ -894,10 +900,10 @@ def _core_batch(ctx: BenchContext, lo: int, hi: int, arrays: dict[str, list[int]
             params,
         ),
     )
-    _reminder_rows(ctx, params, hub_users)
+    _reminder_rows(ctx, params, hub_user, hub_agency)
 
 
-def _reminder_rows(ctx: BenchContext, params: dict, hub_users: dict[str, int | None]) -> None:
+def _reminder_rows(ctx: BenchContext, params: dict, hub_user: str, hub_agency: str) -> None:
     """Reminders as the services would leave them: a decision reminder to the hub for every referral that was
     submitted (sent, or still pending for those waiting less than two days), and a review reminder for every
     live youth violence case (pending, on its review date). A notification for each sent decision reminder."""
@@ -907,7 +913,6 @@ def _reminder_rows(ctx: BenchContext, params: dict, hub_users: dict[str, int | N
     except LookupError:
         return
     ref_table = table("referrals.Referral")
-    hub_agency = "CASE r.pathway " + " ".join(f"WHEN {lit(p)} THEN {a}" for p, a in ctx.hubs.items()) + " END"
     due = "r.submitted_at + interval '2 days'"
     decision = {
         "key": "'bench:referral_decision:' || r.id",
@@ -959,7 +964,6 @@ def _reminder_rows(ctx: BenchContext, params: dict, hub_users: dict[str, int | N
             params=params,
         ),
     )
-    hub_user = "CASE r.pathway " + " ".join(f"WHEN {lit(p)} THEN {u}" for p, u in hub_users.items() if u) + " END"
     ctx.timed(
         "notifications",
         lambda: insert_select(
@@ -996,9 +1000,7 @@ def permission_rows_insert(ctx: BenchContext, where: str, params: dict) -> int:
         table("referrals.ReferralShare"),
         table("accounts.Agency"),
     )
-    hub_group = (
-        "CASE r.pathway " + " ".join(f"WHEN {lit(p)} THEN {ctx.group_of[a]}" for p, a in ctx.hubs.items()) + " END"
-    )
+    hub_group = by_pathway({p: ctx.group_of[a] for p, a in ctx.hubs.items()})
     sql = (
         f"WITH src AS ("
         f"SELECT r.id, a.group_id AS g, 2 AS lvl FROM {ref_table} r JOIN {agency_t} a ON a.id = r.owner_agency_id "
