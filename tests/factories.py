@@ -499,6 +499,23 @@ def make_published_meeting(coordinator: User, referrals, *, agencies=(), **field
 _report_seq = itertools.count(1)
 
 
+def add_action(coordinator: User, case, agency: Agency, *, days: int = 7, due_date=None, description="Do a thing"):
+    """An action agreed for `case` (a listed meeting case, or a published meeting listing exactly one case), owned by
+    `agency` and due in `days` days (or on `due_date`)."""
+    from marac import services as marac_services
+    from marac.models import Meeting
+
+    if isinstance(case, Meeting):
+        case = case.cases.get()
+    return marac_services.action_create(
+        meeting_case=case,
+        actor=coordinator,
+        description=description,
+        agency=agency,
+        due_date=due_date or timezone.localdate() + datetime.timedelta(days=days),
+    )
+
+
 def make_reported_referral(
     actor: User,
     *,

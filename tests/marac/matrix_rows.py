@@ -7,8 +7,6 @@ published meeting attended by the Hospital ("shared") and the IDVA service ("idv
 
 import datetime
 
-from django.utils import timezone
-
 from tests.matrix import LOGIN, MISSING, NOT_FOUND, OK, REDIRECT, Spec, role_page
 
 CASE_ROLES = {"owner", "owner_manager", "outsider", "shared", "coordinator", "yv_coordinator", "idva"}
@@ -17,7 +15,6 @@ TARGETS = ("own", "other", "missing")
 
 
 def setup_world(world):
-    from marac import services
     from tests import factories
 
     p = world.personas
@@ -25,12 +22,8 @@ def setup_world(world):
     meeting = factories.make_published_meeting(p.coordinator, [case], agencies=[p.hospital, p.idva_service])
     draft = factories.make_meeting(p.coordinator, agencies=[p.hospital], days_ahead=30)
     listed = meeting.cases.get()
-    action = services.action_create(
-        meeting_case=listed,
-        actor=p.coordinator,
-        description="Flag the address on the hospital system",
-        agency=p.hospital,
-        due_date=timezone.localdate() + datetime.timedelta(days=14),
+    action = factories.add_action(
+        p.coordinator, listed, p.hospital, days=14, description="Flag the address on the hospital system"
     )
     later = factories.make_marac_referral(p.owner, victim={"date_of_birth": datetime.date(1991, 1, 1)})
     world.extra.update(

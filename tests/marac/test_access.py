@@ -2,11 +2,8 @@
 an agency takes it away on the next request; research stays private until shared; restricted fields never reach
 the HTML of other roles."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts import permissions
 from marac import services
@@ -84,13 +81,7 @@ def test_withdrawal_through_the_edit_page(personas, client_for, published, marac
 def test_an_agency_owning_an_open_action_can_see_the_case_until_it_is_done(personas, client_for, published, marac_case):
     housing = client_for(personas.outsider)
     assert housing.get(detail(marac_case)).status_code == 404
-    action = services.action_create(
-        meeting_case=published.cases.get(),
-        actor=personas.coordinator,
-        description="Fit extra locks",
-        agency=personas.housing,
-        due_date=timezone.localdate() + datetime.timedelta(days=7),
-    )
+    action = factories.add_action(personas.coordinator, published, personas.housing, description="Fit extra locks")
     assert housing.get(detail(marac_case)).status_code == 200
     services.action_update(action=action, actor=personas.outsider, status="complete")
     assert housing.get(detail(marac_case)).status_code == 404

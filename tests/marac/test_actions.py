@@ -15,16 +15,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def add_action(meeting, agency, days, coordinator, text="Do a thing"):
-    return services.action_create(
-        meeting_case=meeting.cases.get(),
-        actor=coordinator,
-        description=text,
-        agency=agency,
-        due_date=timezone.localdate() + datetime.timedelta(days=days),
-    )
-
-
 def test_coordinator_adds_an_action_through_the_page(personas, client_for, published, marac_case):
     client = client_for(personas.coordinator)
     url = reverse("marac:meeting_case_action_add", args=[published.public_id, marac_case.public_id])
@@ -77,12 +67,12 @@ def test_no_actions_on_a_draft_list(personas, marac_case):
     meeting = factories.make_meeting(personas.coordinator, agencies=[personas.hospital])
     services.meeting_cases_add(meeting=meeting, actor=personas.coordinator, referrals=[marac_case])
     with pytest.raises(services.MeetingRefused):
-        add_action(meeting, personas.housing, 5, personas.coordinator)
+        factories.add_action(personas.coordinator, meeting, personas.housing, days=5)
 
 
 def test_each_agency_updates_only_its_own_actions(personas, client_for, published):
-    housing_action = add_action(published, personas.housing, 7, personas.coordinator)
-    hospital_action = add_action(published, personas.hospital, 7, personas.coordinator)
+    housing_action = factories.add_action(personas.coordinator, published, personas.housing, days=7)
+    hospital_action = factories.add_action(personas.coordinator, published, personas.hospital, days=7)
     housing = client_for(personas.outsider)
     url = reverse("marac:action", args=[housing_action.public_id])
     assert housing.get(url).status_code == 200
@@ -102,7 +92,7 @@ def test_each_agency_updates_only_its_own_actions(personas, client_for, publishe
 
 
 def test_a_manager_may_read_but_not_update(personas, client_for, published):
-    police_action = add_action(published, personas.police, 7, personas.coordinator)
+    police_action = factories.add_action(personas.coordinator, published, personas.police, days=7)
     manager = client_for(personas.owner_manager)
     url = reverse("marac:action", args=[police_action.public_id])
     page = manager.get(url)
@@ -112,7 +102,7 @@ def test_a_manager_may_read_but_not_update(personas, client_for, published):
 
 @pytest.mark.parametrize("status", ["changed", "not_completed"])
 def test_not_completed_needs_a_reason(personas, client_for, published, status):
-    action = add_action(published, personas.housing, 7, personas.coordinator)
+    action = factories.add_action(personas.coordinator, published, personas.housing, days=7)
     url = reverse("marac:action", args=[action.public_id])
     response = client_for(personas.outsider).post(url, {"status": status, "note": ""})
     assert response.status_code == 200 and b"Enter why the action was not completed" in response.content
@@ -123,11 +113,13 @@ def test_not_completed_needs_a_reason(personas, client_for, published, status):
 
 
 def test_tracker_lists_open_actions_by_agency_overdue_first(personas, client_for, published):
-    late = add_action(published, personas.housing, -3, personas.coordinator, "Late one")
-    soon = add_action(published, personas.housing, 2, personas.coordinator, "Soon one")
-    later = add_action(published, personas.housing, -1, personas.coordinator, "Also late")
-    hospital = add_action(published, personas.hospital, 5, personas.coordinator, "Hospital one")
-    done = add_action(published, personas.housing, 1, personas.coordinator, "Done one")
+    late = factories.add_action(personas.coordinator, published, personas.housing, days=-3, description="Late one")
+    soon = factories.add_action(personas.coordinator, published, personas.housing, days=2, description="Soon one")
+    later = factories.add_action(personas.coordinator, published, personas.housing, days=-1, description="Also late")
+    hospital = factories.add_action(
+        personas.coordinator, published, personas.hospital, days=5, description="Hospital one"
+    )
+    done = factories.add_action(personas.coordinator, published, personas.housing, days=1, description="Done one")
     services.action_update(action=done, actor=personas.coordinator, status="complete")
     groups = selectors.action_tracker(user=personas.coordinator)
     assert [g.agency for g in groups] == [personas.housing, personas.hospital]  # agencies with overdue first
@@ -146,7 +138,7 @@ def test_tracker_lists_open_actions_by_agency_overdue_first(personas, client_for
     ("status", "note"), [("", "x"), ("finished", "x"), ("complete", "x" * 2_001), ("complete", "a\x00")]
 )
 def test_action_update_bad_input(personas, client_for, published, status, note):
-    action = add_action(published, personas.housing, 7, personas.coordinator)
+    action = factories.add_action(personas.coordinator, published, personas.housing, days=7)
     response = client_for(personas.outsider).post(
         reverse("marac:action", args=[action.public_id]), {"status": status, "note": note}
     )

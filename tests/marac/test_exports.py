@@ -2,14 +2,11 @@
 with spreadsheet formulas neutralised."""
 
 import csv
-import datetime
 import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from marac import services
 from referrals.models import AccessAction, AccessLog
 from tests import factories
 
@@ -28,13 +25,7 @@ def risky(personas):
         personas.owner, accept_by=personas.coordinator, victim={"first_name": "=HYPERLINK(1)", "last_name": "@Sum"}
     )
     meeting = factories.make_published_meeting(personas.coordinator, [case], agencies=[personas.hospital])
-    services.action_create(
-        meeting_case=meeting.cases.get(),
-        actor=personas.coordinator,
-        description="+call -the police\tnow",
-        agency=personas.hospital,
-        due_date=timezone.localdate() + datetime.timedelta(days=3),
-    )
+    factories.add_action(personas.coordinator, meeting, personas.hospital, days=3, description="+call -the police\tnow")
     return case, meeting
 
 

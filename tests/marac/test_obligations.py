@@ -56,12 +56,8 @@ def test_withdrawn_agencies_and_held_meetings_lift_the_research_obligation(perso
 
 def test_an_action_is_due_at_the_end_of_its_due_date_until_reported(personas, published):
     due = timezone.localdate() + datetime.timedelta(days=9)
-    action = services.action_create(
-        meeting_case=published.cases.get(),
-        actor=personas.coordinator,
-        description="Refer to the sanctuary scheme",
-        agency=personas.housing,
-        due_date=due,
+    action = factories.add_action(
+        personas.coordinator, published, personas.housing, due_date=due, description="Refer to the sanctuary scheme"
     )
     obligation = services.obligation_action_changed(action=action)
     assert obligation.agency_ids == (personas.housing.pk,)

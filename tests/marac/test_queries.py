@@ -1,10 +1,7 @@
 """List pages run a fixed number of queries whatever the number of rows (pinned; the same for few and many)."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from marac import services
 from tests import factories
@@ -28,13 +25,7 @@ def grow(personas, meeting, n):
     for _ in range(n):
         factories.make_marac_referral(personas.idva, accept_by=personas.coordinator, dash_yes=4)
     for case in meeting.cases.filter(removed_at__isnull=True):
-        services.action_create(
-            meeting_case=case,
-            actor=personas.coordinator,
-            description="Check",
-            agency=personas.housing,
-            due_date=timezone.localdate() + datetime.timedelta(days=2),
-        )
+        factories.add_action(personas.coordinator, case, personas.housing, days=2, description="Check")
 
 
 def test_case_list_candidates_meeting_and_tracker_pages_have_fixed_query_counts(

@@ -86,12 +86,8 @@ def test_research_reminders_go_to_attending_agencies_and_lift_when_withdrawn_or_
 def test_an_action_is_reminded_before_it_is_due_then_daily_when_overdue_until_reported(personas, marac_case):
     meeting = factories.make_published_meeting(personas.coordinator, [marac_case], agencies=[personas.housing])
     due_date = later_working_day(5)
-    action = marac_services.action_create(
-        meeting_case=meeting.cases.get(),
-        actor=personas.coordinator,
-        description="Check the tenancy",
-        agency=personas.housing,
-        due_date=due_date,
+    action = factories.add_action(
+        personas.coordinator, meeting, personas.housing, due_date=due_date, description="Check the tenancy"
     )
     due = rows(K.MARAC_ACTION_DUE, referral=marac_case).get()
     overdue = rows(K.MARAC_ACTION_OVERDUE, referral=marac_case).get()
