@@ -3,12 +3,13 @@ restricted fields, navigation and the submission hook. Registered from MaracConf
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from accounts import permissions
 from marac import dash, selectors, services
 from marac.forms import DashForm, MaracDetailForm, MaracSafetyForm
-from marac.models import InfoSource, MaracDetail
+from marac.models import DashAssessment, InfoSource, MaracDetail
 from referrals import registry
 from referrals.journey import rows
 from referrals.models import Pathway, PersonRole, Referral, Status
@@ -181,12 +182,18 @@ SAFETY_STEP = JourneyStep(
 # --- The case page --------------------------------------------------------------------------------
 
 
+# The DASH checklists, newest first, loaded with the referral on the case and journey pages: the section lists
+# them and services.current_assessment reads the latest from them instead of asking again.
+ASSESSMENTS_PREFETCH = Prefetch(
+    "dash_assessments", queryset=DashAssessment.objects.select_related("completed_by").order_by("-completed_at", "-id")
+)
+
+
 def case_section_context(referral: Referral, user) -> dict:
     restricted = permissions.can_view_restricted(user, referral)
     detail = services.detail_of(referral)
     coordinator = permissions.is_marac_coordinator(user)
-    assessments = list(referral.dash_assessments.select_related("completed_by").order_by("-completed_at", "-id"))
-    services.assessments_known(referral, assessments)
+    assessments = list(referral.dash_assessments.all())  # prefetched with the case (ASSESSMENTS_PREFETCH)
     return {
         "criteria": services.referral_criteria(referral),
         "assessments": assessments,
@@ -211,7 +218,7 @@ def register() -> None:
     registry.register_sections(
         Pathway.MARAC,
         [CaseSection(slug="marac", title="MARAC", template="marac/sections/case.html", context=case_section_context)],
-        prefetch=["marac"],
+        prefetch=["marac", ASSESSMENTS_PREFETCH],
     )
     registry.register_restricted_fields("marac.MaracDetail", MaracDetail.RESTRICTED_FIELDS)
     # Why a possible repeat was suspected says that an earlier case may exist: not for every viewer's history.

@@ -77,20 +77,13 @@ def _save(instance, actor, reason: str):
     return instance
 
 
-_CURRENT_ASSESSMENT = "_marac_current_assessment"
-
-
 def current_assessment(referral: Referral) -> DashAssessment | None:
-    """The latest DASH checklist. A read-only page that has already loaded them all says so with
-    `assessments_known` and is not asked again."""
-    if _CURRENT_ASSESSMENT in referral.__dict__:
-        return referral.__dict__[_CURRENT_ASSESSMENT]
+    """The latest DASH checklist: from the checklists prefetched with the referral where they were (the case
+    and journey pages, journey.ASSESSMENTS_PREFETCH; newest first, the model's ordering), else one query."""
+    prefetched = getattr(referral, "_prefetched_objects_cache", {}).get("dash_assessments")
+    if prefetched is not None:
+        return next(iter(prefetched), None)
     return referral.dash_assessments.order_by("-completed_at", "-id").first()
-
-
-def assessments_known(referral: Referral, assessments: list[DashAssessment]) -> None:
-    """For read-only pages: `assessments` are all of this referral's checklists, newest first."""
-    referral.__dict__[_CURRENT_ASSESSMENT] = assessments[0] if assessments else None
 
 
 def detail_of(referral: Referral) -> MaracDetail | None:
@@ -127,9 +120,11 @@ def dash_assessment_save(
     assessment.completed_at = timezone.now()
     assessment.score_refresh()
     section = "DASH risk checklist" if existing or referral.status == Status.DRAFT else "DASH re-assessment"
-    return referral_part_save(
+    saved = referral_part_save(
         referral=referral, actor=actor, instance=assessment, expected_version=expected_version, section=section
     )
+    getattr(referral, "_prefetched_objects_cache", {}).pop("dash_assessments", None)  # now out of date
+    return saved
 
 
 def judgement_problem(*, referral: Referral, judged_band: str) -> str | None:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Prefetch
+
 _steps: dict[str, list[JourneyStep]] = {}
 _sections: dict[str, list[CaseSection]] = {}
 _access_providers: list[Callable[[Any], dict[int, str]]] = []
@@ -22,7 +24,7 @@ _share_rules: dict[str, Callable[..., str | None]] = {}
 _navigation: list[tuple[str, Callable[[], str], Callable[[Any], bool]]] = []
 _badges: list[Callable[[Any, list[dict]], None]] = []
 _transition_hooks: list[Callable[..., None]] = []
-_case_prefetch: dict[str, list[str]] = {}
+_case_prefetch: dict[str, list[str | Prefetch]] = {}
 _restricted: dict[str, set[str]] = {}
 
 
@@ -67,7 +69,9 @@ def pathway_steps(pathway: str) -> list[JourneyStep]:
     return list(_steps.get(pathway, []))
 
 
-def register_sections(pathway: str, sections: list[CaseSection], prefetch: list[str] | None = None) -> None:
+def register_sections(pathway: str, sections: list[CaseSection], prefetch: list[str | Prefetch] | None = None) -> None:
+    """The pathway's sections of the case page, and what to prefetch with the referral for them and for the
+    journey pages (names or Prefetch objects, as prefetch_related_objects takes)."""
     _sections[pathway] = list(sections)
     _case_prefetch[pathway] = list(prefetch or [])
 
@@ -76,7 +80,7 @@ def case_sections(pathway: str) -> list[CaseSection]:
     return list(_sections.get(pathway, []))
 
 
-def case_prefetch(pathway: str) -> list[str]:
+def case_prefetch(pathway: str) -> list[str | Prefetch]:
     return list(_case_prefetch.get(pathway, []))
 
 
