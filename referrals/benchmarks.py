@@ -441,6 +441,32 @@ CASE_MEASURES = {
 }
 
 
+def _report_case(
+    client,
+    name: str,
+    url: str,
+    sql: str,
+    params: dict,
+    got_fn: Callable[[], Any],
+    shape_fn: Callable[[list[tuple], Any], Any],
+) -> BenchCase:
+    """A report page (target 300 ms p95) whose floor is `sql`. The check asks the report's selector first
+    (`got_fn()`), then runs the floor and puts its rows in the same shape (`shape_fn(rows, got)`)."""
+
+    def floor(cursor):
+        return _fetch(cursor, sql, params)
+
+    def check():
+        got = got_fn()
+        with connection.cursor() as cursor:
+            rows = floor(cursor)
+        return got, [shape_fn(rows, got)]
+
+    return BenchCase(
+        group="Reports", name=name, page=_page_request(client, url), floors=[floor], check=check, target_ms=300
+    )
+
+
 def report_cases(personas: dict[str, Persona]) -> list[BenchCase]:
     """Each report page with numbers, as a manager (partnership-wide: every referral) and as a caseworker of the
     largest agency (what it can see); the floor is the same figures in hand-written SQL."""
@@ -481,27 +507,24 @@ def report_cases(personas: dict[str, Persona]) -> list[BenchCase]:
             f"WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND {scope}"
         )
 
-        def targets_floor(cursor, sql=targets_sql, params=params):
-            return _fetch(cursor, sql, params)[0]
-
-        def targets_check(persona=persona, floor=targets_floor):
+        def targets_got(persona=persona):
             report = report_selectors.target_report(user=persona.user, period=year_period, today=today)
             got = {row.figures.measure.key: row.figures for row in report.rows}
-            with connection.cursor() as cursor:
-                row = floor(cursor)
-            width = len(CASE_MEASURES) + 2
-            mine = [getattr(got[k], name) for name in ranges for k in CASE_MEASURES]
-            theirs = [row[i * width + j] for i in range(len(ranges)) for j in range(len(CASE_MEASURES))]
-            return mine, [theirs]
+            return [getattr(got[k], name) for name in ranges for k in CASE_MEASURES]
+
+        def targets_shape(rows, got):
+            row, width = rows[0], len(CASE_MEASURES) + 2
+            return [row[i * width + j] for i in range(len(ranges)) for j in range(len(CASE_MEASURES))]
 
         cases.append(
-            BenchCase(
-                group="Reports",
-                name=f"Targets and actuals ({label})",
-                page=_page_request(client, reverse("reports:target_actual")),
-                floors=[targets_floor],
-                check=targets_check,
-                target_ms=300,
+            _report_case(
+                client,
+                f"Targets and actuals ({label})",
+                reverse("reports:target_actual"),
+                targets_sql,
+                params,
+                targets_got,
+                targets_shape,
             )
         )
 
@@ -514,10 +537,7 @@ def report_cases(personas: dict[str, Persona]) -> list[BenchCase]:
             "GROUP BY 1 ORDER BY 1"
         )
 
-        def yoy_floor(cursor, sql=yoy_sql, params=yoy_params):
-            return dict(_fetch(cursor, sql, params))
-
-        def yoy_check(persona=persona, floor=yoy_floor):
+        def yoy_got(persona=persona):
             from referrals.reporting.measures import measure
 
             result = report_selectors.year_on_year(
@@ -532,18 +552,21 @@ def report_cases(personas: dict[str, Persona]) -> list[BenchCase]:
                 got[row.previous_month] = row.previous
                 if not row.future:
                     got[row.month] = row.current
-            with connection.cursor() as cursor:
-                expected = floor(cursor)
-            return got, [{month: expected.get(month, 0) for month in got}]
+            return got
+
+        def yoy_shape(rows, got):
+            expected = dict(rows)
+            return {month: expected.get(month, 0) for month in got}
 
         cases.append(
-            BenchCase(
-                group="Reports",
-                name=f"Year on year ({label})",
-                page=_page_request(client, reverse("reports:year_on_year")),
-                floors=[yoy_floor],
-                check=yoy_check,
-                target_ms=300,
+            _report_case(
+                client,
+                f"Year on year ({label})",
+                reverse("reports:year_on_year"),
+                yoy_sql,
+                yoy_params,
+                yoy_got,
+                yoy_shape,
             )
         )
 
@@ -559,26 +582,18 @@ def report_cases(personas: dict[str, Persona]) -> list[BenchCase]:
             f"AND {scope} GROUP BY GROUPING SETS ((a.short_name), (a.kind), (r.pathway))"
         )
 
-        def bd_floor(cursor, sql=bd_sql, params=bd_params):
-            return _fetch(cursor, sql, params)
-
-        def bd_check(persona=persona, floor=bd_floor):
+        def bd_got(persona=persona):
             result = report_selectors.breakdowns(
                 user=persona.user, period=year_period, filters=report_selectors.ReportFilters(), today=today
             )
-            got = {(r.key, r.current, r.previous) for t in result.tables for r in t.rows if r.current or r.previous}
-            with connection.cursor() as cursor:
-                rows = floor(cursor)
-            return got, [{(a or k or p, c, b) for a, k, p, c, b in rows if c or b}]
+            return {(r.key, r.current, r.previous) for t in result.tables for r in t.rows if r.current or r.previous}
+
+        def bd_shape(rows, got):
+            return {(a or k or p, c, b) for a, k, p, c, b in rows if c or b}
 
         cases.append(
-            BenchCase(
-                group="Reports",
-                name=f"Breakdowns ({label})",
-                page=_page_request(client, reverse("reports:breakdowns")),
-                floors=[bd_floor],
-                check=bd_check,
-                target_ms=300,
+            _report_case(
+                client, f"Breakdowns ({label})", reverse("reports:breakdowns"), bd_sql, bd_params, bd_got, bd_shape
             )
         )
 
@@ -598,27 +613,25 @@ def report_cases(personas: dict[str, Persona]) -> list[BenchCase]:
 
         mb_params.update(minoritised=sorted(MINORITISED_ETHNICITIES), lgb=sorted(LGB_ORIENTATIONS))
 
-        def mb_floor(cursor, sql=mb_sql, params=mb_params):
-            return _fetch(cursor, sql, params)[0]
-
-        def mb_check(persona=persona, floor=mb_floor):
+        def mb_got(persona=persona):
             result = report_selectors.marac_benchmarks(user=persona.user, period=rolling, today=today)
             rates = {row.key: row.rate for row in result.rows}
-            got = [result.cases] + [
+            return [result.cases] + [
                 rates[k].numerator for k in ("non_police", "minoritised", "lgbt", "disabled", "male")
             ]
-            with connection.cursor() as cursor:
-                row = floor(cursor)
-            return got, [list(row[:6])]
+
+        def mb_shape(rows, got):
+            return list(rows[0][:6])
 
         cases.append(
-            BenchCase(
-                group="Reports",
-                name=f"MARAC benchmarks ({label})",
-                page=_page_request(client, reverse("reports:benchmarks")),
-                floors=[mb_floor],
-                check=mb_check,
-                target_ms=300,
+            _report_case(
+                client,
+                f"MARAC benchmarks ({label})",
+                reverse("reports:benchmarks"),
+                mb_sql,
+                mb_params,
+                mb_got,
+                mb_shape,
             )
         )
     cases.append(
