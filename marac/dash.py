@@ -130,3 +130,13 @@ def higher_band(*bands: str) -> str:
 
 def is_lower(band: str, than: str) -> bool:
     return bool(band and than) and BAND_RANK[RiskBand(band)] < BAND_RANK[RiskBand(than)]
+
+
+def judgement_problem(judged_band: str, band: str, score: int | None) -> str | None:
+    """Professional judgement can raise the band the DASH score gives, never lower it: why not, or None."""
+    if not is_lower(judged_band, band):
+        return None
+    return (
+        f"Professional judgement cannot lower the risk level. The DASH score of {score} puts this case at "
+        f"{RiskBand(band).label.lower()} risk: choose that level or higher, or leave it blank"
+    )

@@ -134,15 +134,10 @@ class MaracDetailForm(GovukModelForm):
 
     def clean(self):
         data = super().clean()
-        judged = data.get("judged_band")
         # A rationale for a judgement, and where an earlier MARAC was, are required by MaracDetail.clean().
-        if judged and dash.is_lower(judged, self.dash_band):
-            self.add_error(
-                "judged_band",
-                f"Professional judgement cannot lower the risk level. The DASH score of {self.dash_score} puts "
-                f"this case at {dash.RiskBand(self.dash_band).label.lower()} risk: choose that level or higher, "
-                "or leave it blank",
-            )
+        problem = dash.judgement_problem(data.get("judged_band"), self.dash_band, self.dash_score)
+        if problem:
+            self.add_error("judged_band", problem)
         return data
 
 
@@ -214,13 +209,6 @@ class MeetingForm(GovukModelForm):
         if value is not None and not 15 <= value <= 600:
             raise forms.ValidationError("Length of the meeting must be between 15 and 600 minutes")
         return value
-
-    def clean(self):
-        data = super().clean()
-        date, cutoff = data.get("date"), data.get("referral_cutoff")
-        if date and cutoff and cutoff > date:
-            self.add_error("referral_cutoff", "The referral cut-off must be on or before the meeting date")
-        return data
 
     def meeting_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

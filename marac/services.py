@@ -130,14 +130,9 @@ def dash_assessment_save(
 def judgement_problem(*, referral: Referral, judged_band: str) -> str | None:
     """Professional judgement can raise a DASH band but never lower it."""
     assessment = current_assessment(referral)
-    if assessment is None or not judged_band:
+    if assessment is None:
         return None
-    if dash.is_lower(judged_band, assessment.band):
-        return (
-            f"Professional judgement cannot lower the risk level. The DASH score of {assessment.score} puts this "
-            f"case at {assessment.get_band_display().lower()} risk: choose that level or higher, or leave it blank"
-        )
-    return None
+    return dash.judgement_problem(judged_band, assessment.band, assessment.score)
 
 
 @transaction.atomic
