@@ -122,7 +122,7 @@ def test_age_boundaries_on_the_meeting_date(personas):
 
 
 def test_page_and_csv(personas, client_for, quarter):
-    start, _, _ = quarter
+    start, day_a, day_b = quarter
     client = client_for(personas.coordinator)
     page = client.get(reverse("marac:data_return"), {"quarter": start.strftime("%Y-%m")})
     assert page.status_code == 200
@@ -131,7 +131,8 @@ def test_page_and_csv(personas, client_for, quarter):
     response = client.get(reverse("marac:data_return_csv"), {"quarter": start.strftime("%Y-%m")})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Meeting date", "Cases heard", "Repeat cases"]
-    assert [r[0] for r in rows[1:]] == [rows[1][0], rows[2][0], "Total"]
+    # one row per meeting held, earliest first, labelled with its date (e.g. "10 March 2026"), then the total
+    assert [r[0] for r in rows[1:]] == [f"{day.day} {day:%B %Y}" for day in (day_b, day_a)] + ["Total"]
     assert rows[-1][1] == "3"
 
 

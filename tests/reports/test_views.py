@@ -143,7 +143,9 @@ def test_target_actual_csv(personas, client_for):
     marac = next(r for r in rows if r[0] == "MARAC referrals")
     assert marac[2] == "6"
     assert marac[7] == "at least 12"
-    assert marac[10] in {"On track", "At risk", "Off track"}
+    # the rolling 12 months end with this month, so at least 11 of them (over 90%) have passed whatever today is:
+    # 6 projects to under 6.6, short of 12 by more than the 10% margin
+    assert marac[10] == "Off track"
     gunshot = next(r for r in rows if r[0] == "Gunshot injuries, under 25")
     assert gunshot[2] == "fewer than 5"
     assert gunshot[4] == "not shown (small numbers)"
