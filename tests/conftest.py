@@ -90,3 +90,9 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def marac_case(personas):
+    """A MARAC referral filed by Police (the owner), DASH 15, accepted by the MARAC coordinator."""
+    return factories.make_marac_referral(personas.owner, accept_by=personas.coordinator)

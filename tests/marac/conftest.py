@@ -4,12 +4,6 @@ from tests import factories
 
 
 @pytest.fixture
-def marac_case(personas):
-    """A MARAC referral filed by Police (the owner), DASH 15, accepted by the MARAC coordinator."""
-    return factories.make_marac_referral(personas.owner, accept_by=personas.coordinator)
-
-
-@pytest.fixture
 def published(personas, marac_case):
     """A meeting attended by the Hospital ("shared") and the IDVA service, listing marac_case, published."""
     return factories.make_published_meeting(

@@ -42,11 +42,6 @@ def later_working_day(days: int) -> datetime.date:
 # --- MARAC -------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def marac_case(personas):
-    return factories.make_marac_referral(personas.owner, accept_by=personas.coordinator)
-
-
 def test_a_high_risk_marac_referral_reminds_the_hub_about_idva_contact(personas):
     referral = factories.make_marac_referral(personas.owner)  # DASH 15: high risk
     reminder = rows(K.MARAC_IDVA_CONTACT, referral=referral).get()
