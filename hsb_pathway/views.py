@@ -31,17 +31,11 @@ from hsb_pathway.workflow import MOVES, StageMoveRefused, check_move
 from referrals import services as core
 from referrals.models import AccessAction
 from referrals.selectors import page_number
+from svd_portal.lib.forms import errors_to_form, posted_version
 
 CONFLICT = (
     "Someone else changed this case while you were working. Check the case and try again: what you typed is kept."
 )
-
-
-def _version(request) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
 
 
 def _log_view(request, referral) -> None:
@@ -57,14 +51,6 @@ def _log_view(request, referral) -> None:
     )
 
 
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _context(referral, **extra) -> dict:
     detail = selectors.detail_of(referral)
     return {"referral": referral, "detail": detail, "stages": Stage.choices, **extra}
@@ -77,7 +63,7 @@ def _save(form, call) -> bool:
     except core.EditConflict:
         form.add_error(None, CONFLICT)
     except ValidationError as error:
-        _errors_to_form(form, error)
+        errors_to_form(form, error)
     else:
         return True
     return False
@@ -128,7 +114,10 @@ def strategy_edit(request, public_id):
         saved = _save(
             form,
             lambda: services.strategy_discussion_save(
-                referral=referral, actor=request.user, discussion=form.instance, expected_version=_version(request)
+                referral=referral,
+                actor=request.user,
+                discussion=form.instance,
+                expected_version=posted_version(request),
             ),
         )
         if saved:
@@ -177,7 +166,10 @@ def assessment_add(request, public_id):
         saved = _save(
             form,
             lambda: services.assessment_add(
-                referral=referral, actor=request.user, assessment=form.instance, expected_version=_version(request)
+                referral=referral,
+                actor=request.user,
+                assessment=form.instance,
+                expected_version=posted_version(request),
             ),
         )
         if saved:
@@ -216,7 +208,10 @@ def intervention_edit(request, public_id, item_id=None):
         saved = _save(
             form,
             lambda: services.intervention_save(
-                referral=referral, actor=request.user, intervention=form.instance, expected_version=_version(request)
+                referral=referral,
+                actor=request.user,
+                intervention=form.instance,
+                expected_version=posted_version(request),
             ),
         )
         if saved:
@@ -255,7 +250,7 @@ def review_add(request, public_id):
         saved = _save(
             form,
             lambda: services.review_save(
-                referral=referral, actor=request.user, review=form.instance, expected_version=_version(request)
+                referral=referral, actor=request.user, review=form.instance, expected_version=posted_version(request)
             ),
         )
         if saved:
@@ -274,7 +269,7 @@ def review_outcome(request, public_id, item_id):
         saved = _save(
             form,
             lambda: services.review_save(
-                referral=referral, actor=request.user, review=form.instance, expected_version=_version(request)
+                referral=referral, actor=request.user, review=form.instance, expected_version=posted_version(request)
             ),
         )
         if saved:
@@ -302,7 +297,7 @@ def adult_transition(request, public_id):
                 send=data["send"],
                 transition_on=data["transition_on"],
                 adult_service=data["adult_service"],
-                expected_version=_version(request),
+                expected_version=posted_version(request),
             ),
         )
         if saved:
@@ -357,14 +352,14 @@ def stage_move(request, public_id, name):
                 name=name,
                 reason=form.cleaned_data.get("reason", ""),
                 closure_reason=form.cleaned_data.get("closure_reason", ""),
-                expected_version=_version(request),
+                expected_version=posted_version(request),
             )
         except StageMoveRefused as refused:
             form.add_error(None, str(refused))
         except core.EditConflict:
             form.add_error(None, CONFLICT)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "HSB case closed" if is_close else f"{move.label}: done")
             if is_close:
@@ -425,7 +420,7 @@ def order_edit(request, public_id, order_id=None):
         saved = _save(
             form,
             lambda: services.order_save(
-                referral=referral, actor=request.user, order=form.instance, expected_version=_version(request)
+                referral=referral, actor=request.user, order=form.instance, expected_version=posted_version(request)
             ),
         )
         if saved:
@@ -466,7 +461,7 @@ def order_event_add(request, public_id, order_id):
         saved = _save(
             form,
             lambda: services.order_event_add(
-                referral=referral, actor=request.user, event=form.instance, expected_version=_version(request)
+                referral=referral, actor=request.user, event=form.instance, expected_version=posted_version(request)
             ),
         )
         if saved:

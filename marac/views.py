@@ -41,6 +41,7 @@ from marac.models import (
 from referrals.models import AccessAction, Pathway
 from referrals.services import EditConflict, access_log_record
 from svd_portal.lib.csv_export import csv_response
+from svd_portal.lib.forms import errors_to_form, posted_version
 
 
 def _log(request, referral, action: str = AccessAction.VIEW_SECTION, record_count: int | None = None) -> None:
@@ -52,14 +53,6 @@ def _log(request, referral, action: str = AccessAction.VIEW_SECTION, record_coun
         request=request,
         record_count=record_count,
     )
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _time_budget(meeting, count: int) -> dict:
@@ -103,7 +96,7 @@ def meeting_new(request):
                 actor=request.user, data=form.meeting_data(), agencies=form.cleaned_data["agencies"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, f"{meeting.title} scheduled")
             return redirect("marac:meeting_cases", public_id=meeting.public_id)
@@ -148,7 +141,7 @@ def meeting_edit(request, public_id):
         except services.MeetingRefused as refused:
             form.add_error(None, str(refused))
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Meeting details saved")
             return redirect("marac:meeting", public_id=meeting.public_id)
@@ -214,7 +207,7 @@ def meeting_case_remove(request, public_id, referral_id):
         except services.MeetingRefused as refused:
             form.add_error(None, str(refused))
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, f"{case.referral.display_reference} removed from the list")
             return redirect("marac:meeting_cases", public_id=meeting.public_id)
@@ -346,7 +339,7 @@ def meeting_case_research(request, public_id, referral_id):
         try:
             services.research_save(meeting_case=case, actor=request.user, content=form.cleaned_data["content"])
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Your agency's research is saved")
             return redirect("marac:meeting_case", public_id=meeting.public_id, referral_id=case.referral.public_id)
@@ -383,7 +376,7 @@ def meeting_case_action_add(request, public_id, referral_id):
         except services.MeetingRefused as refused:
             form.add_error(None, str(refused))
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, f"Action agreed for {form.cleaned_data['agency'].name}")
             return redirect("marac:meeting_case", public_id=meeting.public_id, referral_id=case.referral.public_id)
@@ -420,7 +413,7 @@ def action(request, public_id):
                 action=action, actor=request.user, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Action updated")
             return redirect("marac:actions")
@@ -502,7 +495,7 @@ def possible_repeat(request, public_id):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Decision recorded")
             return redirect("marac:possible_repeats")
@@ -553,23 +546,16 @@ def safety(request, public_id):
                 referral=referral,
                 actor=request.user,
                 detail=form.instance,
-                expected_version=_version(request),
+                expected_version=posted_version(request),
                 section="safety and contact",
                 check_judgement=False,
             )
         except EditConflict:
             form.add_error(None, "Someone else changed this referral since you opened this page. Check and try again.")
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Safety and contact details updated")
             return redirect("referrals:detail", public_id=referral.public_id)
     _log(request, referral)
     return render(request, "marac/safety.html", {"referral": referral, "form": form})
-
-
-def _version(request) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None

@@ -22,13 +22,7 @@ from referrals.forms import (
 )
 from referrals.models import AccessAction, Person, PersonRole, ReferralShare, Status
 from referrals.workflow import TRANSITIONS, InvalidTransition, transitions_from
-
-
-def _version(request) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
+from svd_portal.lib.forms import errors_to_form, posted_version
 
 
 def _log_view(request, referral, action: str) -> None:
@@ -122,25 +116,17 @@ def referral_step(request, public_id, slug):
     form = step.form_class(request.POST or None, **step.form_kwargs(referral))
     if request.method == "POST" and form.is_valid():
         try:
-            step.save(referral=referral, form=form, actor=request.user, expected_version=_version(request))
+            step.save(referral=referral, form=form, actor=request.user, expected_version=posted_version(request))
         except services.EditConflict as conflict:
             return _conflict(request, referral=conflict.referral, step=step, form=form)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             if referral.status != Status.DRAFT:
                 messages.success(request, f"{step.title} updated")
             return _after_step(referral, step, back_to_check=back_to_check)
     context["form"] = form
     return render(request, step.template, context)
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
 
 
 def _conflict(request, *, referral, step, form):
@@ -179,7 +165,7 @@ def person_edit(request, public_id, person_id=None):
                 referral=referral,
                 actor=request.user,
                 instance=form.instance,
-                expected_version=_version(request),
+                expected_version=posted_version(request),
                 section="people",
             )
         except services.EditConflict as conflict:
@@ -195,7 +181,7 @@ def person_edit(request, public_id, person_id=None):
                 status=409,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             if referral.status != Status.DRAFT:
                 return redirect("referrals:detail", public_id=referral.public_id)
@@ -212,7 +198,9 @@ def person_remove(request, public_id, person_id):
     if person is None:
         raise Http404("No such person")
     try:
-        services.person_remove(referral=referral, actor=request.user, person=person, expected_version=_version(request))
+        services.person_remove(
+            referral=referral, actor=request.user, person=person, expected_version=posted_version(request)
+        )
     except services.EditConflict:
         messages.error(request, "Someone else changed this referral while you were working. Nothing was removed.")
     except ValidationError as error:
@@ -232,7 +220,7 @@ def referral_check(request, public_id):
     if request.method == "POST":
         try:
             referral = services.referral_transition(
-                referral=referral, actor=request.user, name="submit", expected_version=_version(request)
+                referral=referral, actor=request.user, name="submit", expected_version=posted_version(request)
             )
         except services.JourneyIncomplete as incomplete:
             problems = [f"Answer the questions in '{title}'" for title in incomplete.missing]
@@ -307,7 +295,7 @@ def referral_transition(request, public_id, name):
                 actor=request.user,
                 name=name,
                 reason=form.cleaned_data["reason"],
-                expected_version=_version(request),
+                expected_version=posted_version(request),
             )
         except services.EditConflict:
             form.add_error(
@@ -316,7 +304,7 @@ def referral_transition(request, public_id, name):
         except InvalidTransition as exc:
             form.add_error(None, str(exc))
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, f"{transition.label}: done")
             return redirect("referrals:detail", public_id=referral.public_id)

@@ -26,6 +26,7 @@ from referrals.reporting.forms import (
 from referrals.reporting.models import OutcomeMeasure, PeriodKind
 from referrals.reporting.presentation import chart_number, rounded
 from svd_portal.lib.csv_export import csv_response
+from svd_portal.lib.forms import errors_to_form
 
 
 def _today():
@@ -165,21 +166,13 @@ def _target_form_page(request, *, target=None):
                 target=target,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             verb = "set" if created else "changed"
             messages.success(request, f"Target {verb}: {saved}")
             return redirect("reports:targets")
     history = selectors.target_history(target) if target is not None else []
     return render(request, "referrals/reports/target_form.html", {"form": form, "target": target, "history": history})
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errs in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
 
 
 @require_http_methods(["GET", "POST"])
@@ -437,7 +430,7 @@ def outcome_add(request):
                 source=data.get("source", ""),
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, f"{'Recorded' if created else 'Corrected'}: {entry}")
             return redirect("reports:outcomes")

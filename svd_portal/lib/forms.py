@@ -220,3 +220,22 @@ def field_anchor(bound) -> str:
         options = choice_options(bound)
         return options[0]["id"] if options else bound.auto_id
     return bound.auto_id
+
+
+def errors_to_form(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: each field's messages on that field when the form has it,
+    the rest at the top of the error summary."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def posted_version(request) -> int | None:
+    """The version of the record the form was shown with (the hidden `version` field), for the services'
+    optimistic locking; None when it is missing or not a number."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
