@@ -148,20 +148,22 @@ def _clamp(day: datetime.date, today: datetime.date) -> datetime.date:
     return min(day, today)
 
 
-def _stages(referral, detail, target, rng, hub, today) -> dict[str, int]:
-    """Record what each stage up to `target` records, back-dated after the referral was received."""
-    made = {"assessments": 0, "orders": 0}
+def _stages(referral, target, rng, hub, today, providers) -> tuple[int, StrategyDiscussion | None]:
+    """Record what each stage up to `target` records, back-dated after the referral was received. Returns the
+    number of assessments made and the strategy discussion (None if there is none yet). `providers`: the
+    agencies an intervention may be provided by."""
+    assessments = 0
     received = timezone.localtime(referral.received_at).date()
     if referral.status in {Status.SUBMITTED, Status.DECLINED} and rng.random() < 0.5:
-        return made  # still waiting for (or never reached) a strategy discussion
+        return assessments, None  # still waiting for (or never reached) a strategy discussion
     late = rng.random() < 0.2
-    held = _clamp(add_working_days(received, 2 if late else 1) if late else add_working_days(received, 1), today)
+    held = _clamp(add_working_days(received, 2 if late else 1), today)
     route = (
         Route.NO_FURTHER_ACTION
         if target == Stage.CLOSED and rng.random() < 0.3
         else rng.choice([Route.CHILD_PROTECTION, Route.CRIMINAL_JUSTICE, Route.BOTH, Route.EARLY_HELP])
     )
-    _save(
+    strategy = _save(
         StrategyDiscussion(
             referral=referral,
             held_on=held,
@@ -183,7 +185,7 @@ def _stages(referral, detail, target, rng, hub, today) -> dict[str, int]:
     day = held
     if reach >= 1:
         day = _clamp(held + datetime.timedelta(days=rng.randint(7, 14)), today)
-        made["assessments"] += _assessments(referral, detail, rng, hub, day, today, many=reach >= 2)
+        assessments += _assessments(referral, rng, hub, day, today, many=reach >= 2)
     if reach >= 2:
         start = _clamp(day + datetime.timedelta(days=rng.randint(5, 15)), today)
         ended = target == Stage.CLOSED
@@ -192,7 +194,7 @@ def _stages(referral, detail, target, rng, hub, today) -> dict[str, int]:
                 referral=referral,
                 plan_type=rng.choice(PlanType.values),
                 plan="Synthetic demo: weekly sessions on healthy relationships and consent; supervision at school.",
-                provider_agency=rng.choice([hub.membership.agency, *_agencies(referral, "OBYJS")]),
+                provider_agency=rng.choice(providers),
                 start_on=start,
                 end_on=_clamp(start + datetime.timedelta(days=rng.randint(60, 120)), today) if ended else None,
                 sessions_attended=min(40, max(0, (today - start).days // 7)),
@@ -218,16 +220,10 @@ def _stages(referral, detail, target, rng, hub, today) -> dict[str, int]:
             _event(referral, hub, "Review outcome recorded", first)
         if target != Stage.CLOSED:
             _save(Review(referral=referral, scheduled_for=today + datetime.timedelta(days=rng.randint(7, 42))), hub)
-    return made
+    return assessments, strategy
 
 
-def _agencies(referral, *shorts):
-    from accounts.models import Agency
-
-    return list(Agency.objects.filter(short_name__in=shorts))
-
-
-def _assessments(referral, detail, rng, hub, first, today, *, many: bool) -> int:
+def _assessments(referral, rng, hub, first, today, *, many: bool) -> int:
     """AIM3 for 12 to 18 year olds, re-scored every three months and improving; another assessment otherwise."""
     count, day = 0, first
     ratings = [rng.randint(1, 2) for _ in AIM3_DOMAINS]
@@ -367,6 +363,8 @@ def seed(partnership: Partnership, *, seed: int = 5) -> str:
     if hub is None:
         return "no HSB hub coordinator in the demo partnership"
     police = users["police.caseworker"]
+    yjs = partnership.agencies.get("OBYJS")
+    providers = [hub.membership.agency, *([yjs] if yjs else [])]  # who provides an intervention
     rng = random.Random(seed)
     today = timezone.localdate()
     referrals = list(
@@ -384,10 +382,9 @@ def seed(partnership: Partnership, *, seed: int = 5) -> str:
         target = _target_stage(referral, live, today)
         if referral.status in {Status.ACCEPTED, Status.OPEN}:
             live += 1
-        made = _stages(referral, detail, target, rng, hub, today)
-        assessments += made["assessments"]
+        assessed, strategy = _stages(referral, target, rng, hub, today, providers)
+        assessments += assessed
         if target == Stage.CLOSED:
-            strategy = StrategyDiscussion.objects.filter(referral=referral).first()
             no_further_action = strategy is None or strategy.route == Route.NO_FURTHER_ACTION
             detail.closed_from_stage = Stage.STRATEGY if no_further_action else Stage.REVIEW
             detail.closure_reason = (
