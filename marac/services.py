@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -47,7 +47,7 @@ from marac.models import (
 from referrals import reminders
 from referrals.models import EventKind, Pathway, Person, PersonRole, Referral, ReminderKind, Status, name_key
 from referrals.services import attributed, event_record, referral_part_save
-from svd_portal.lib.working_days import deadline_after, end_of_working_day, is_working_day
+from svd_portal.lib.working_days import deadline_after, end_of_working_day, subtract_working_days
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +58,6 @@ EARLIER_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.OPEN, Status.CLOSE
 
 class MeetingRefused(Exception):
     """The meeting is not in a state that allows this, or the request does not make sense for it."""
-
-
-def _require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied
 
 
 def _lock_referral(referral: Referral) -> Referral:
@@ -298,7 +293,7 @@ def repeat_detect(*, referral: Referral, actor, today: datetime.date | None = No
 
 @transaction.atomic
 def possible_repeat_decide(*, possible: PossibleRepeat, actor, confirm: bool, note: str = "") -> PossibleRepeat:
-    _require(permissions.can_decide_repeats(actor))
+    permissions.require(permissions.can_decide_repeats(actor))
     referral = _lock_referral(possible.referral)
     possible = PossibleRepeat.objects.select_for_update().select_related("earlier").get(pk=possible.pk)
     if possible.status != RepeatStatus.PENDING:
@@ -358,7 +353,7 @@ def _agencies_set(meeting: Meeting, agencies: Iterable[Agency], actor) -> bool:
 
 @transaction.atomic
 def meeting_create(*, actor, data: dict, agencies: Iterable[Agency]) -> Meeting:
-    _require(permissions.can_manage_meetings(actor))
+    permissions.require(permissions.can_manage_meetings(actor))
     meeting = Meeting(created_by=actor, **{name: data[name] for name in MEETING_FIELDS})
     _save(meeting, actor, "meeting_create")
     _agencies_set(meeting, agencies, actor)
@@ -369,7 +364,7 @@ def meeting_create(*, actor, data: dict, agencies: Iterable[Agency]) -> Meeting:
 def meeting_update(*, meeting: Meeting, actor, data: dict, agencies: Iterable[Agency]) -> Meeting:
     """Change a meeting's details and the agencies attending. Withdrawing an agency from a published meeting
     ends its access to the listed cases at once."""
-    _require(permissions.can_manage_meetings(actor))
+    permissions.require(permissions.can_manage_meetings(actor))
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status == MeetingStatus.HELD:
         raise MeetingRefused("A meeting that has been held cannot be changed")
@@ -400,7 +395,7 @@ def listing_problem(referral: Referral) -> str | None:
 
 @transaction.atomic
 def meeting_cases_add(*, meeting: Meeting, actor, referrals: Iterable[Referral]) -> list[MeetingCase]:
-    _require(permissions.can_manage_meetings(actor))
+    permissions.require(permissions.can_manage_meetings(actor))
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status == MeetingStatus.HELD:
         raise MeetingRefused("Cases cannot be added to a meeting that has been held")
@@ -435,7 +430,7 @@ def meeting_cases_add(*, meeting: Meeting, actor, referrals: Iterable[Referral])
 @transaction.atomic
 def meeting_case_remove(*, meeting_case: MeetingCase, actor, reason: str) -> MeetingCase:
     """Take a case off a list. The attending agencies lose the access the listing gave them at once."""
-    _require(permissions.can_manage_meetings(actor))
+    permissions.require(permissions.can_manage_meetings(actor))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Enter why the case is being removed"})
@@ -481,7 +476,7 @@ def _notify_after_commit(meeting: Meeting) -> None:
 @transaction.atomic
 def meeting_publish(*, meeting: Meeting, actor) -> Meeting:
     """Publish the case list: every attending agency can now see the listed cases, and is told so."""
-    _require(permissions.can_manage_meetings(actor))
+    permissions.require(permissions.can_manage_meetings(actor))
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != MeetingStatus.DRAFT:
         raise MeetingRefused("The case list for this meeting has already been published")
@@ -536,7 +531,7 @@ def meeting_attendance_record(
     confidentiality_acknowledged: bool,
 ) -> Meeting:
     """Attendance and apologies by agency, and the confidentiality statement read and acknowledged."""
-    _require(permissions.can_manage_meetings(actor))
+    permissions.require(permissions.can_manage_meetings(actor))
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status == MeetingStatus.DRAFT:
         raise MeetingRefused("Publish the case list before recording attendance")
@@ -557,7 +552,7 @@ def meeting_attendance_record(
 @transaction.atomic
 def meeting_case_research_share(*, meeting_case: MeetingCase, actor) -> MeetingCase:
     """The meeting shares every agency's research on this case with the agencies attending."""
-    _require(permissions.can_manage_meetings(actor))
+    permissions.require(permissions.can_manage_meetings(actor))
     meeting_case = MeetingCase.objects.select_for_update().select_related("meeting").get(pk=meeting_case.pk)
     if meeting_case.meeting.status == MeetingStatus.DRAFT:
         raise MeetingRefused("Research can be shared once the case list is published")
@@ -579,7 +574,7 @@ def meeting_case_research_share(*, meeting_case: MeetingCase, actor) -> MeetingC
 def meeting_mark_held(*, meeting: Meeting, actor, heard: Iterable[MeetingCase]) -> Meeting:
     """Record that the meeting took place and which listed cases were heard. Cases not heard go back to the
     cases waiting for a meeting."""
-    _require(permissions.can_manage_meetings(actor))
+    permissions.require(permissions.can_manage_meetings(actor))
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != MeetingStatus.PUBLISHED:
         raise MeetingRefused("Only a meeting whose case list has been published can be marked as held")
@@ -613,7 +608,7 @@ def meeting_mark_held(*, meeting: Meeting, actor, heard: Iterable[MeetingCase]) 
 def research_save(*, meeting_case: MeetingCase, actor, content: str) -> Research:
     """The actor's agency's research on one listed case (one entry per agency, updated in place)."""
     meeting_case = MeetingCase.objects.select_related("meeting").get(pk=meeting_case.pk)
-    _require(permissions.can_record_research(actor, meeting_case))
+    permissions.require(permissions.can_record_research(actor, meeting_case))
     content = (content or "").strip()
     if not content:
         raise ValidationError({"content": "Enter what your agency's records show"})
@@ -640,7 +635,7 @@ def research_save(*, meeting_case: MeetingCase, actor, content: str) -> Research
 def action_create(
     *, meeting_case: MeetingCase, actor, description: str, agency: Agency, due_date: datetime.date
 ) -> Action:
-    _require(permissions.can_manage_meetings(actor))
+    permissions.require(permissions.can_manage_meetings(actor))
     meeting_case = MeetingCase.objects.select_related("meeting").get(pk=meeting_case.pk)
     if meeting_case.meeting.status == MeetingStatus.DRAFT:
         raise MeetingRefused("Actions are agreed at the meeting, once the case list is published")
@@ -677,7 +672,7 @@ def action_create(
 def action_update(*, action: Action, actor, status: str, note: str = "") -> Action:
     """An agency reports on its own action (a MARAC coordinator may report on any)."""
     action = Action.objects.select_for_update().select_related("agency").get(pk=action.pk)
-    _require(permissions.can_update_action(actor, action))
+    permissions.require(permissions.can_update_action(actor, action))
     if status not in ActionStatus.values:
         raise ValidationError({"status": "Select the status of the action"})
     previous = action.status
@@ -717,13 +712,6 @@ class Obligation:
     referral_id: int | None = None
 
 
-def _working_day_before(day: datetime.date) -> datetime.date:
-    day -= datetime.timedelta(days=1)
-    while not is_working_day(day):
-        day -= datetime.timedelta(days=1)
-    return day
-
-
 def obligation_idva_contact_changed(*, referral: Referral) -> Obligation:
     """A high-risk MARAC referral: the IDVA service should contact the victim within 2 working days
     (domain.md 1.5). Addressed to the MARAC hub, whose coordinators make sure it happens.
@@ -746,7 +734,7 @@ def obligation_research_changed(*, meeting: Meeting) -> list[Obligation]:
     Called on publish, list and agency changes, and when the meeting is held (which lifts every one of them)."""
     due = None
     if meeting.status == MeetingStatus.PUBLISHED:
-        due = end_of_working_day(_working_day_before(meeting.date))
+        due = end_of_working_day(subtract_working_days(meeting.date, 1))
     agency_ids = MeetingAgency.objects.filter(meeting=meeting).values_list("agency_id", "withdrawn_at")
     link = reverse("marac:meeting", kwargs={"public_id": meeting.public_id})
     obligations = [
