@@ -62,7 +62,7 @@ def test_lists_work_without_a_cache(personas, monkeypatch):
 
 def test_the_hsb_list_count_follows_status_changes_for_every_agency_that_sees_the_case(personas):
     """Submitting an HSB draft changes no access for its owner, only its status: the owner's cached count of
-    live HSB cases must move on too (referral_access_sync(status_changed=True) bumps every agency with access)."""
+    live HSB cases must move on too (referral_access_sync(left_draft=True) bumps every agency with access)."""
     from hsb_pathway import selectors as hsb_selectors
 
     def live(user):
