@@ -142,14 +142,6 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
     return Referral.objects.filter(Exists(rows))
 
 
-def referrals_visible_count(user) -> int:
-    """How many referrals the user's agency can see: a count of its permission rows (an index-only scan)."""
-    agency = agency_of(user)
-    if agency is None or not can_see_cases(user):
-        return 0
-    return _group_perm_rows(agency.group_id).count()
-
-
 def agency_can(agency: Agency, referral: Referral, need: str = VIEW) -> bool:
     return _group_perm_rows(agency.group_id, need).filter(content_object=referral).exists()
 
@@ -835,10 +827,12 @@ def referrals_visible_by_rows(user, *, not_owned: bool = False) -> QuerySet[Refe
 
 
 def referral_permission_rows(user) -> QuerySet:
-    """The user's agency's view rows in the permission table (counting them counts what it can see)."""
-    if agency_of(user) is None or not can_see_cases(user):
+    """The user's agency's view rows in the permission table (counting them counts what it can see: an
+    index-only scan)."""
+    agency = agency_of(user)
+    if agency is None or not can_see_cases(user):
         return _perm_model().objects.none()
-    return _group_perm_rows(agency_of(user).group_id)
+    return _group_perm_rows(agency.group_id)
 
 
 # Counts of what an agency can see change only when its view rows do, and referral_access_sync is their only

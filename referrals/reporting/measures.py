@@ -12,6 +12,7 @@ A referral counts in the month it was submitted (`submitted_at`, London time), w
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -31,6 +32,11 @@ OUTCOME = "outcome"
 PROVIDED = "provided"
 
 DATE_FIELD = "submitted_at"
+
+
+def in_period(start: datetime.datetime, end: datetime.datetime) -> Q:
+    """Cases whose DATE_FIELD falls in [start, end)."""
+    return Q(**{f"{DATE_FIELD}__gte": start, f"{DATE_FIELD}__lt": end})
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,10 @@ from django.db.models.functions import TruncMonth
 
 from referrals import registry
 from referrals.models import Pathway, Referral
-from referrals.reporting.measures import DATE_FIELD, Rate
+from referrals.reporting.measures import DATE_FIELD, Rate, in_period
 from referrals.reporting.models import ReportMeasure
 
 REPEAT = Q(marac__is_repeat=True)
-
-
-def _in(start: datetime.datetime, end: datetime.datetime) -> Q:
-    return Q(**{f"{DATE_FIELD}__gte": start, f"{DATE_FIELD}__lt": end})
 
 
 def marac_repeat_totals(
@@ -35,11 +31,11 @@ def marac_repeat_totals(
         return {}
     aggregates = {}
     for name, (start, end) in ranges.items():
-        aggregates[f"{name}__cases"] = Count("pk", filter=_in(start, end))
-        aggregates[f"{name}__repeats"] = Count("pk", filter=_in(start, end) & REPEAT)
+        aggregates[f"{name}__cases"] = Count("pk", filter=in_period(start, end))
+        aggregates[f"{name}__repeats"] = Count("pk", filter=in_period(start, end) & REPEAT)
     start = min(r[0] for r in ranges.values())
     end = max(r[1] for r in ranges.values())
-    result = referrals.filter(_in(start, end), pathway=Pathway.MARAC).aggregate(**aggregates)
+    result = referrals.filter(in_period(start, end), pathway=Pathway.MARAC).aggregate(**aggregates)
     return {name: Rate(result[f"{name}__repeats"] or 0, result[f"{name}__cases"] or 0) for name in ranges}
 
 
@@ -48,7 +44,7 @@ def marac_repeat_monthly(
 ) -> dict[datetime.date, Rate]:
     """{first day of month: Rate(repeats, MARAC cases)}: one query."""
     rows = (
-        referrals.filter(_in(start, end), pathway=Pathway.MARAC)
+        referrals.filter(in_period(start, end), pathway=Pathway.MARAC)
         .annotate(month=TruncMonth(DATE_FIELD, output_field=DateField()))
         .values("month")
         .annotate(cases=Count("pk"), repeats=Count("pk", filter=REPEAT))

@@ -34,6 +34,7 @@ from referrals.reporting.measures import (
     Rate,
     all_measures,
     case_measures,
+    in_period,
 )
 from referrals.reporting.models import (
     Direction,
@@ -97,10 +98,6 @@ def report_scope(user, filters: ReportFilters | None = None) -> QuerySet:
 
 def is_partnership_wide(user) -> bool:
     return permissions.can_view_partnership_reports(user)
-
-
-def _in(start: datetime.datetime, end: datetime.datetime) -> Q:
-    return Q(**{f"{DATE_FIELD}__gte": start, f"{DATE_FIELD}__lt": end})
 
 
 # --- Figures for one measure in one period --------------------------------------------------------
@@ -277,11 +274,11 @@ def case_measure_totals(
     start = min(r[0] for r in ranges.values())
     end = max(r[1] for r in ranges.values())
     aggregates = {
-        f"{m.key}__{name}": Count("pk", filter=m.cases_filter() & _in(s, e))
+        f"{m.key}__{name}": Count("pk", filter=m.cases_filter() & in_period(s, e))
         for m in measures
         for name, (s, e) in ranges.items()
     }
-    result = scope.filter(_in(start, end)).aggregate(**aggregates)
+    result = scope.filter(in_period(start, end)).aggregate(**aggregates)
     return {tuple(key.split("__", 1)): value or 0 for key, value in result.items()}
 
 
@@ -415,7 +412,7 @@ class YearOnYear:
 
 def _monthly_cases(scope: QuerySet, measure: Measure, start: datetime.datetime, end: datetime.datetime) -> dict:
     rows = (
-        scope.filter(measure.cases_filter() & _in(start, end))
+        scope.filter(measure.cases_filter() & in_period(start, end))
         .annotate(month=TruncMonth(DATE_FIELD, output_field=DateField()))
         .values("month")
         .annotate(n=Count("pk"))
@@ -550,8 +547,8 @@ def breakdowns(*, user, period: Period, filters: ReportFilters, today: datetime.
     the three tables are added up from it, so the referrals are read once, not three times."""
     scope = report_scope(user, filters)
     ranges = _case_ranges(period, today)
-    current = _in(*ranges["current"])
-    before = _in(*ranges["previous_same_point"])
+    current = in_period(*ranges["current"])
+    before = in_period(*ranges["previous_same_point"])
     grouped = list(
         scope.filter(current | before)
         .values("owner_agency_id", "pathway")
@@ -641,7 +638,7 @@ def marac_benchmarks(*, user, period: Period, today: datetime.date) -> Benchmark
     their subjects, one for the population setting, and one for the repeat rate if MARAC provides it."""
     scope = report_scope(user).filter(pathway=Pathway.MARAC)
     covered = period.fraction_elapsed(today)
-    victims = scope.filter(_in(period.start_at, period.end_at)).annotate(
+    victims = scope.filter(in_period(period.start_at, period.end_at)).annotate(
         victim=FilteredRelation("people", condition=Q(people__role=PersonRole.SUBJECT))
     )
     figures = victims.aggregate(
