@@ -79,7 +79,7 @@ def on_transition(*, referral: Referral, transition, actor) -> None:
     elif name == "accept":
         reminders.reminders_cancel(referral=referral, kinds=DECISION_KINDS, actor=actor)
     elif name in {"decline", "close"}:
-        kinds = [kind for kind in ReminderKind.values if kind not in reminders.OUTLIVES_CASE]
+        kinds = [kind for kind in ReminderKind.values if reminders.ends_with_case(kind)]
         reminders.reminders_cancel(referral=referral, kinds=kinds, actor=actor)
     elif name == "reopen":
         yv_review_sync(referral=referral, actor=actor)

@@ -227,13 +227,22 @@ def reminders_cancel(
     now = timezone.now()
     count = 0
     for reminder in rows.order_by("pk"):
-        reminder.state = ReminderState.CANCELLED
-        reminder.cancelled_at = now
-        reminder.enqueued_at = None
-        attributed(reminder, actor)
-        reminder.save()
+        _cancel(reminder, now, actor)
         count += 1
     return count
+
+
+def _cancel(reminder: Reminder, now: datetime.datetime, actor) -> None:
+    """Cancel one locked row (pending or failed): it is not sent, and no longer counts as handed over."""
+    reminder.state = ReminderState.CANCELLED
+    reminder.cancelled_at = now
+    reminder.enqueued_at = None
+    attributed(reminder, actor).save()
+
+
+def ends_with_case(kind: str) -> bool:
+    """Whether declining or closing a case cancels reminders of this kind (all but OUTLIVES_CASE)."""
+    return kind not in OUTLIVES_CASE
 
 
 # --- Obligations described by pathway apps ---------------------------------------------------------
@@ -285,10 +294,7 @@ def obligation_remind(
     )
     for reminder in stale.order_by("pk"):
         if reminder.key.partition("#")[0] not in wanted:
-            reminder.state = ReminderState.CANCELLED
-            reminder.cancelled_at = now
-            reminder.enqueued_at = None
-            attributed(reminder, actor).save()
+            _cancel(reminder, now, actor)
     return [
         reminder_schedule(
             kind=reminder_kind,
@@ -458,10 +464,8 @@ def _deliver(reminder_id: int, now: datetime.datetime) -> Delivery:
     if reminder.due_at > now:
         return Delivery(reminder_id, outcome="not due")
     referral = reminder.referral
-    if referral is not None and referral.status in CLOSED_STATUSES and reminder.kind not in OUTLIVES_CASE:
-        reminder.state = ReminderState.CANCELLED
-        reminder.cancelled_at = now
-        attributed(reminder, None).save()
+    if referral is not None and referral.status in CLOSED_STATUSES and ends_with_case(reminder.kind):
+        _cancel(reminder, now, None)
         return Delivery(reminder_id, outcome="case closed")
     recipients = permissions.reminder_recipients(reminder)
     if not recipients:
