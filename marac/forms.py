@@ -116,9 +116,8 @@ class MaracDetailForm(GovukModelForm):
             "Select whether the victim has been referred to a MARAC in another area"
         )
         self.fields["judged_band"].choices = [("", "Not referring on professional judgement"), *dash.RiskBand.choices]
-        for name, top in (("children_in_household", 30), ("incidents_last_12_months", 365)):
+        for name in ("children_in_household", "incidents_last_12_months"):
             self.fields[name].widget.attrs.update({"data-width": "3", "inputmode": "numeric"})
-            self.fields[name].max_value = top
 
     def _clean_count(self, name: str, top: int, what: str):
         value = self.cleaned_data.get(name)

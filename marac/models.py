@@ -447,10 +447,6 @@ class MeetingCase(models.Model):
     def __str__(self) -> str:
         return f"{self.referral} at {self.meeting}"
 
-    @property
-    def is_listed(self) -> bool:
-        return self.removed_at is None
-
     def clean(self):
         if self.removed_at and not self.removal_reason.strip():
             raise ValidationError({"removal_reason": "Enter why the case is being removed"})

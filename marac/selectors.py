@@ -238,7 +238,7 @@ def action_tracker(*, user, today: datetime.date | None = None) -> list[AgencyAc
     for _, items in groupby(actions, key=lambda a: a.agency_id):
         items = list(items)
         for action in items:
-            action.overdue = action.due_date < today
+            action.overdue = action.is_overdue(today)
             subjects = getattr(action.referral, "subjects", [])
             action.victim = subjects[0].full_name if subjects else "Not recorded"
         items.sort(key=lambda a: (not a.overdue, a.due_date, a.pk))

@@ -148,9 +148,10 @@ def meeting_edit(request, public_id):
     return render(request, "marac/meeting_form.html", {"form": form, "meeting": meeting})
 
 
-def _cases_page(request, meeting, add_form=None, status=200):
+def _cases_page(request, meeting, add_form=None, status=200, candidate_rows=None):
     rows = selectors.meeting_case_rows(meeting)
-    candidate_rows = selectors.candidates(user=request.user) if meeting.is_editable else []
+    if candidate_rows is None:
+        candidate_rows = selectors.candidates(user=request.user) if meeting.is_editable else []
     add_form = add_form or AddCasesForm(rows=candidate_rows)
     return render(
         request,
@@ -191,7 +192,7 @@ def meeting_cases_add(request, public_id):
         else:
             messages.success(request, f"{len(added)} case{'s' if len(added) != 1 else ''} added to the list")
             return redirect("marac:meeting_cases", public_id=meeting.public_id)
-    return _cases_page(request, meeting, add_form=form)
+    return _cases_page(request, meeting, add_form=form, candidate_rows=candidate_rows)  # nothing was added
 
 
 @require_http_methods(["GET", "POST"])
@@ -421,7 +422,7 @@ def action(request, public_id):
     return render(
         request,
         "marac/action.html",
-        {"action": action, "form": form if can_update else None, "today": timezone.localdate()},
+        {"action": action, "form": form if can_update else None},
     )
 
 
