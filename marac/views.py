@@ -236,6 +236,7 @@ def meeting_publish(request, public_id):
             "rows": rows,
             "invitations": [i for i in selectors.meeting_invitations(meeting) if i.is_active],
             "problem": problem,
+            "problem_items": [("", problem)] if problem else [],
             "budget": _time_budget(meeting, len(rows)),
         },
     )
