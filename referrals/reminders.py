@@ -251,9 +251,7 @@ def ends_with_case(kind: str) -> bool:
 def remind_before(kind: str, due_at: datetime.datetime) -> datetime.datetime:
     """When to remind about something due at `due_at`: the start of the working day the rule's
     `working_days_before` working days earlier (0: the morning of the day it is due), never after `due_at`."""
-    days = int(rule(kind).get("working_days_before", 0))
-    day = working_days.subtract_working_days(timezone.localtime(due_at).date(), days)
-    return min(working_days.start_of_working_day(day), due_at)
+    return min(due_before(kind, timezone.localtime(due_at).date()), due_at)
 
 
 @transaction.atomic
