@@ -48,6 +48,17 @@ def second_factor_not_required(view):
     return view
 
 
+def second_factor_step_url(user, next_url: str = "") -> str:
+    """Where a password-only session goes next: the code check, or enrolment if the user has no authenticator
+    yet; carrying `next` (already checked as safe by the caller) on."""
+    from django.utils.http import urlencode
+
+    from accounts.services import has_confirmed_totp
+
+    step = reverse("accounts:verify" if has_confirmed_totp(user) else "accounts:enrol")
+    return f"{step}?{urlencode({'next': next_url})}" if next_url else step
+
+
 def is_fully_authenticated(request) -> bool:
     user = request.user
     if not user.is_authenticated:
@@ -78,7 +89,4 @@ class SecondFactorRequiredMiddleware:
             return None
         if is_fully_authenticated(request):
             return None
-        from accounts.services import has_confirmed_totp
-
-        target = "accounts:verify" if has_confirmed_totp(request.user) else "accounts:enrol"
-        return redirect(reverse(target))
+        return redirect(second_factor_step_url(request.user))

@@ -36,6 +36,7 @@ from accounts.middleware import (
     SESSION_STARTED,
     is_fully_authenticated,
     second_factor_not_required,
+    second_factor_step_url,
 )
 
 ENROL_DEVICE = "svd_enrol_device"
@@ -78,9 +79,7 @@ class LoginView(auth_views.LoginView):
         next_url = self.get_redirect_url()
         if is_fully_authenticated(self.request):
             return next_url or reverse("home")
-        target = "accounts:verify" if services.has_confirmed_totp(self.request.user) else "accounts:enrol"
-        url = reverse(target)
-        return f"{url}?next={next_url}" if next_url else url
+        return second_factor_step_url(self.request.user, next_url)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -88,13 +87,15 @@ class LoginView(auth_views.LoginView):
         return context
 
 
-def _safe_next(request) -> str:
+def safe_next(request, default: str | None = None) -> str:
+    """The `next` the request carries if it points back into this site; `default` (the home page when not
+    given) otherwise."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("home")
+    return reverse("home") if default is None else default
 
 
 def _second_factor_passed(request, device) -> None:
@@ -120,7 +121,7 @@ def verify(request):
         for device in devices:
             if device.verify_token(token):
                 _second_factor_passed(request, device)
-                return HttpResponseRedirect(_safe_next(request))
+                return HttpResponseRedirect(safe_next(request))
         if throttled:
             # django-otp doubles the wait after each wrong code, so guessing 1,000,000 codes is hopeless.
             form.add_error("token", "There have been too many wrong codes. Wait a minute, then try again")

@@ -32,20 +32,13 @@ def admin_login(request, extra_context=None):
     reads credentials."""
     from django.shortcuts import redirect
     from django.urls import reverse
-    from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-    from accounts.middleware import is_fully_authenticated
+    from accounts.middleware import is_fully_authenticated, second_factor_step_url
+    from accounts.views import safe_next
 
-    target = request.GET.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
     if is_fully_authenticated(request):
-        return redirect(target if safe and target else reverse("admin:index"))
+        return redirect(safe_next(request, default=reverse("admin:index")))
     if request.user.is_authenticated:  # password only: on to the second factor, like every other page
-        from accounts.services import has_confirmed_totp
-
-        step = reverse("accounts:verify" if has_confirmed_totp(request.user) else "accounts:enrol")
-        return redirect(f"{step}?{urlencode({'next': target})}" if safe and target else step)
+        return redirect(second_factor_step_url(request.user, safe_next(request, default="")))
     query = request.META.get("QUERY_STRING", "")
     return redirect(f"{reverse('accounts:login')}?{query}" if query else reverse("accounts:login"))
