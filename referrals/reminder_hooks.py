@@ -25,9 +25,11 @@ DECISION_KINDS = (ReminderKind.REFERRAL_DECISION, ReminderKind.REFERRAL_DECISION
 LIVE_STATUSES = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.OPEN})
 
 
-def decision_reminders_schedule(*, referral: Referral, actor) -> None:
+def decision_reminders_schedule(*, referral: Referral, actor, kinds=DECISION_KINDS) -> None:
+    """The reminders to the receiving hub that a submitted referral waits for its decision (`kinds`: both the
+    coordinators' and the managers' escalation unless told)."""
     hub = reminders.hub_agency_id(referral)
-    for kind in DECISION_KINDS:
+    for kind in kinds:
         reminders.reminder_schedule(
             kind=kind,
             referral=referral,
@@ -114,18 +116,13 @@ def register() -> None:
 
 def demo_seed(*, limit: int = 20) -> str:
     """Demo data (seed_demo, through referrals.demo.seed): decision reminders for the demo's referrals still
-    waiting for a hub's decision, as submitting them through the service would have made. Their due times
-    have passed, so the sweep (the dev server's sweeper on `make run`) delivers them to the hub coordinators.
+    waiting for a hub's decision, as submitting them through the service would have made (the coordinators'
+    ones; not the managers' escalation). Their due times have passed, so the sweep (the dev server's sweeper
+    on `make run`) delivers them to the hub coordinators.
     Safe to run again: one reminder per key."""
     waiting = Referral.objects.filter(status=Status.SUBMITTED, submitted_at__isnull=False).order_by("-submitted_at")
     made = 0
     for referral in waiting[:limit]:
-        reminders.reminder_schedule(
-            kind=ReminderKind.REFERRAL_DECISION,
-            referral=referral,
-            due_at=reminders.due_after(ReminderKind.REFERRAL_DECISION, referral.submitted_at),
-            agency=reminders.hub_agency_id(referral),
-            role=reminders.rule(ReminderKind.REFERRAL_DECISION).get("role", Role.COORDINATOR),
-        )
+        decision_reminders_schedule(referral=referral, actor=None, kinds=[ReminderKind.REFERRAL_DECISION])
         made += 1
     return f"{made} decision reminders"
