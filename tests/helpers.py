@@ -1,7 +1,8 @@
-"""Test helpers: sign-in with both factors, service requirements, counting a page's queries."""
+"""Test helpers: sign-in with both factors, service requirements, counting a page's queries, form dates."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import time
 
@@ -62,3 +63,8 @@ def count_queries(client, url, data=None, warm=True) -> int:
         response = client.get(url, data or {})
     assert response.status_code == 200, response.status_code
     return len(captured.captured_queries)
+
+
+def date_fields(prefix: str, day: datetime.date) -> dict:
+    """A GOV.UK date input's three fields (`<prefix>_0` day, `_1` month, `_2` year) as a form posts them."""
+    return {f"{prefix}_0": str(day.day), f"{prefix}_1": str(day.month), f"{prefix}_2": str(day.year)}

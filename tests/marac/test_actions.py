@@ -11,6 +11,7 @@ from django.utils import timezone
 from marac import selectors, services
 from marac.models import Action, ActionStatus
 from tests import factories
+from tests.helpers import date_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,7 @@ def test_coordinator_adds_an_action_through_the_page(personas, client_for, publi
         {
             "description": "Assess for a management transfer",
             "agency": personas.housing.pk,
-            "due_date_0": due.day,
-            "due_date_1": due.month,
-            "due_date_2": due.year,
+            **date_fields("due_date", due),
         },
     )
     assert response.status_code == 302
@@ -51,9 +50,7 @@ def test_action_form_bad_input(personas, client_for, published, marac_case, data
     post = {
         "description": "Assess",
         "agency": personas.housing.pk,
-        "due_date_0": due.day,
-        "due_date_1": due.month,
-        "due_date_2": due.year,
+        **date_fields("due_date", due),
         **data,
     }
     url = reverse("marac:meeting_case_action_add", args=[published.public_id, marac_case.public_id])

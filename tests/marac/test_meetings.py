@@ -11,6 +11,7 @@ from marac import selectors, services
 from marac.models import Meeting, MeetingCase, MeetingStatus
 from referrals.models import ReferralEvent
 from tests import factories
+from tests.helpers import date_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +20,10 @@ def meeting_post(**overrides):
     date = timezone.localdate() + datetime.timedelta(days=10)
     cutoff = date - datetime.timedelta(days=5)
     data = {
-        "date_0": date.day,
-        "date_1": date.month,
-        "date_2": date.year,
+        **date_fields("date", date),
         "start_time": "10:00",
         "duration_minutes": "180",
-        "referral_cutoff_0": cutoff.day,
-        "referral_cutoff_1": cutoff.month,
-        "referral_cutoff_2": cutoff.year,
+        **date_fields("referral_cutoff", cutoff),
         "venue_kind": "in_person",
         "venue": "Civic Centre, Room 4",
         "chair": "DI Sam Chair",
