@@ -10,17 +10,11 @@ from playwright.sync_api import expect
 
 from hsb_pathway.models import Assessment, HsbDetail, Intervention, Order, Review, Stage, StrategyDiscussion
 from referrals.models import Referral, Status
+from tests.browser.helpers import fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TODAY = datetime.date.today()  # noqa: DTZ011 - the calendar date the forms read
-
-
-def fill_date(page, legend: str, day: datetime.date) -> None:
-    group = page.get_by_role("group", name=legend)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
 
 
 def choose(page, legend: str, option: str) -> None:

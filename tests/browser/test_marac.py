@@ -11,15 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from marac.models import Action, ActionStatus, MeetingStatus, Research
+from tests.browser.helpers import fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def fill_date(scope, legend: str, day: datetime.date) -> None:
-    group = scope.get_by_role("group", name=legend)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
 
 
 def h1(page):
