@@ -373,8 +373,7 @@ def stage_move(
     if move.target == Stage.CLOSED:
         core.referral_transition(
             referral=referral, actor=actor, name="close", reason=f"{ClosureReason(closure_reason).label}. {reason}"
-        )
-    hsb_obligation_strategy_discussion(referral=referral, actor=actor)
+        )  # its transition hook (on_referral_transition) brings the strategy discussion reminder in step
     return detail
 
 
@@ -384,11 +383,15 @@ def on_referral_transition(*, referral: Referral, transition, actor) -> None:
     if referral.pathway != Pathway.HSB:
         return
     detail = HsbDetail.objects.select_for_update().filter(referral=referral).first()
-    if transition.name == "submit":
-        hsb_obligation_strategy_discussion(referral=referral, actor=actor)
-        return
-    if detail is None:
-        return
+    if transition.name != "submit":
+        if detail is None:
+            return
+        _stage_follow(referral=referral, detail=detail, transition=transition, actor=actor)
+    hsb_obligation_strategy_discussion(referral=referral, actor=actor)
+
+
+def _stage_follow(*, referral: Referral, detail: HsbDetail, transition, actor) -> None:
+    """Closing the referral closes the HSB case; reopening it returns the case to the stage it closed from."""
     if transition.name == "close" and detail.stage != Stage.CLOSED:
         detail.closed_from_stage = detail.stage
         detail.stage = Stage.CLOSED
@@ -400,7 +403,6 @@ def on_referral_transition(*, referral: Referral, transition, actor) -> None:
         detail.closure_reason = ""
         detail.closure_details = ""
     else:
-        hsb_obligation_strategy_discussion(referral=referral, actor=actor)
         return
     detail.stage_changed_at = timezone.now()
     core.attributed(detail, actor)
@@ -414,7 +416,6 @@ def on_referral_transition(*, referral: Referral, transition, actor) -> None:
         summary=f"HSB stage: {Stage(detail.stage).label.lower()}",
         data={"to": detail.stage},
     )
-    hsb_obligation_strategy_discussion(referral=referral, actor=actor)
 
 
 # --- Orders ---------------------------------------------------------------------------------------
@@ -530,7 +531,9 @@ def _hub_or_owner(referral: Referral) -> int | None:
 
 def hsb_obligation_strategy_discussion(*, referral: Referral, actor=None) -> Obligation:
     """The strategy discussion is due within one working day of the referral being received. Called when an HSB
-    referral is submitted, when the discussion is recorded, and when the case moves, closes or reopens."""
+    referral is submitted, when the discussion is recorded, and on every other workflow transition (accepted,
+    declined, closed, reopened: on_referral_transition). A stage move changes none of what it depends on; closing
+    the case is a "close" transition."""
     referral = Referral.objects.get(pk=referral.pk)
     held = StrategyDiscussion.objects.filter(referral=referral).exists()
     live = referral.status in {Status.SUBMITTED, Status.ACCEPTED, Status.OPEN}
