@@ -577,9 +577,9 @@ def make_reported_referral(
     return referral
 
 
-def london(year: int, month: int, day: int, hour: int = 12) -> datetime.datetime:
-    """An aware London moment, for back-dating report test data."""
-    return datetime.datetime(year, month, day, hour, tzinfo=timezone.get_default_timezone())
+def london(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime.datetime:
+    """An aware London moment, for back-dating test data."""
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=timezone.get_default_timezone())
 
 
 def make_sysadmin(**kwargs) -> User:

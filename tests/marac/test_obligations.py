@@ -13,12 +13,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def london(day, hour=12):
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=timezone.get_default_timezone())
-
-
 def test_idva_contact_within_two_working_days_over_a_bank_holiday(personas, marac_case):
-    marac_case.submitted_at = london(datetime.date(2026, 4, 2))  # Thursday before Easter 2026
+    marac_case.submitted_at = factories.london(2026, 4, 2)  # Thursday before Easter 2026
     obligation = services.obligation_idva_contact_changed(referral=marac_case)
     # Good Friday 3 April and Easter Monday 6 April are bank holidays; then 7 and 8 April.
     assert timezone.localtime(obligation.due_at).date() == datetime.date(2026, 4, 8)
@@ -61,6 +57,6 @@ def test_an_action_is_due_at_the_end_of_its_due_date_until_reported(personas, pu
     )
     obligation = services.obligation_action_changed(action=action)
     assert obligation.agency_ids == (personas.housing.pk,)
-    assert timezone.localtime(obligation.due_at) == london(due, 17)
+    assert timezone.localtime(obligation.due_at) == factories.london(due.year, due.month, due.day, 17)
     action = services.action_update(action=action, actor=personas.outsider, status="complete")
     assert services.obligation_action_changed(action=action).due_at is None
