@@ -1,8 +1,10 @@
-"""Test helpers: sign-in with both factors, service requirements, counting a page's queries, form dates."""
+"""Test helpers: sign-in with both factors, service requirements, counting queries, form dates, CSV downloads."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import os
 import time
 
@@ -68,3 +70,15 @@ def count_queries(client, url, data=None, warm=True) -> int:
 def date_fields(prefix: str, day: datetime.date) -> dict:
     """A GOV.UK date input's three fields (`<prefix>_0` day, `_1` month, `_2` year) as a form posts them."""
     return {f"{prefix}_0": str(day.day), f"{prefix}_1": str(day.month), f"{prefix}_2": str(day.year)}
+
+
+def csv_rows(response, *, attachment: bool = False) -> list[list[str]]:
+    """The rows of a CSV response (UTF-8, with or without a BOM).
+
+    With `attachment`, also check it is served as a download: a text/csv content type and an attachment
+    disposition.
+    """
+    if attachment:
+        assert response["Content-Type"].startswith("text/csv")
+        assert response["Content-Disposition"].startswith("attachment;")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))

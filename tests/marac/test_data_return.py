@@ -1,8 +1,6 @@
 """The quarterly MARAC data return: per meeting held in the quarter, counts of the cases heard."""
 
-import csv
 import datetime
-import io
 
 import pytest
 from django.urls import reverse
@@ -10,6 +8,7 @@ from django.utils import timezone
 
 from marac import selectors, services
 from tests import factories
+from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +128,7 @@ def test_page_and_csv(personas, client_for, quarter):
     body = page.content.decode()
     assert "2 meetings held" in body
     response = client.get(reverse("marac:data_return_csv"), {"quarter": start.strftime("%Y-%m")})
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = csv_rows(response)
     assert rows[0][:3] == ["Meeting date", "Cases heard", "Repeat cases"]
     # one row per meeting held, earliest first, labelled with its date (e.g. "10 March 2026"), then the total
     assert [r[0] for r in rows[1:]] == [f"{day.day} {day:%B %Y}" for day in (day_b, day_a)] + ["Total"]

@@ -1,21 +1,14 @@
 """Exports: the case list and the action tracker as CSV and PDF, coordinators only, each written to the access log,
 with spreadsheet formulas neutralised."""
 
-import csv
-import io
-
 import pytest
 from django.urls import reverse
 
 from referrals.models import AccessAction, AccessLog
 from tests import factories
+from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def rows_of(response):
-    text = response.content.decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
 
 
 @pytest.fixture
@@ -35,7 +28,7 @@ def test_case_list_csv_escapes_formulas_and_is_logged(personas, client_for, risk
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = rows_of(response)
+    rows = csv_rows(response)
     assert rows[0][:3] == ["Position", "Reference", "Victim"]
     assert rows[1][1] == case.reference
     assert rows[1][2] == "'=HYPERLINK(1) @Sum"
@@ -46,7 +39,7 @@ def test_case_list_csv_escapes_formulas_and_is_logged(personas, client_for, risk
 def test_action_tracker_csv_escapes_formulas_and_is_logged(personas, client_for, risky):
     case, _ = risky
     response = client_for(personas.coordinator).get(reverse("marac:actions_csv"))
-    rows = rows_of(response)
+    rows = csv_rows(response)
     assert rows[0][0] == "Agency"
     assert rows[1][4] == "'+call -the police\tnow"
     assert rows[1][2] == "'=HYPERLINK(1) @Sum"

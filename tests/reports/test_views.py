@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from decimal import Decimal
 
@@ -26,7 +24,7 @@ from referrals.reporting.models import (
 )
 from referrals.reporting.periods import add_months
 from tests import factories
-from tests.helpers import count_queries
+from tests.helpers import count_queries, csv_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +35,6 @@ REPORT_PAGES = [
     "reports:benchmarks",
     "reports:outcomes",
 ]
-
-
-def _csv(response) -> list[list[str]]:
-    assert response["Content-Type"].startswith("text/csv")
-    assert response["Content-Disposition"].startswith("attachment;")
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def _recent(personas, count: int) -> None:
@@ -138,7 +130,7 @@ def test_target_actual_csv(personas, client_for):
     response = client_for(personas.owner_manager).get(
         reverse("reports:target_actual"), {"period": "rolling_12", "download": "csv"}
     )
-    rows = _csv(response)
+    rows = csv_rows(response, attachment=True)
     assert rows[0][:3] == ["Measure", "Period", "This period so far"]
     marac = next(r for r in rows if r[0] == "MARAC referrals")
     assert marac[2] == "6"
@@ -163,7 +155,9 @@ def test_year_on_year_for_a_chosen_measure_with_filters(personas, client_for):
     body = response.content.decode()
     assert response.status_code == 200
     assert "MARAC referrals: MARAC (domestic abuse, high risk), referred by Test Housing" in body
-    rows = _csv(client.get(reverse("reports:year_on_year"), {"measure": "marac_referrals", "download": "csv"}))
+    rows = csv_rows(
+        client.get(reverse("reports:year_on_year"), {"measure": "marac_referrals", "download": "csv"}), attachment=True
+    )
     assert rows[0] == ["Measure", "Month", "Value", "Same month of the previous period", "Value"]
     assert len(rows) == 13
 
@@ -190,11 +184,15 @@ def test_breakdown_csvs_and_an_agency_name_cannot_inject_markup(personas, client
     body = client.get(reverse("reports:breakdowns"), {"period": "rolling_12"}).content.decode()
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert" in body
-    rows = _csv(client.get(reverse("reports:breakdowns"), {"period": "rolling_12", "download": "agency"}))
+    rows = csv_rows(
+        client.get(reverse("reports:breakdowns"), {"period": "rolling_12", "download": "agency"}), attachment=True
+    )
     assert rows[0][0] == "Referring agency"
     evil_row = next(r for r in rows if "script" in r[0])
     assert evil_row[1] == "6"
-    kinds = _csv(client.get(reverse("reports:breakdowns"), {"period": "rolling_12", "download": "kind"}))
+    kinds = csv_rows(
+        client.get(reverse("reports:breakdowns"), {"period": "rolling_12", "download": "kind"}), attachment=True
+    )
     assert kinds[0][0] == "Kind of agency"
 
 
@@ -205,7 +203,7 @@ def test_benchmarks_page_and_csv(personas, client_for):
     body = client.get(reverse("reports:benchmarks")).content.decode()
     assert "SafeLives recommended level" in body and "16% or more" in body and "47" in body
     assert "Test census" in body
-    rows = _csv(client.get(reverse("reports:benchmarks"), {"download": "csv"}))
+    rows = csv_rows(client.get(reverse("reports:benchmarks"), {"download": "csv"}), attachment=True)
     assert rows[0] == [
         "Measure",
         "Period",
@@ -222,7 +220,7 @@ def test_benchmarks_page_and_csv(personas, client_for):
 
 def test_outcomes_page_csv_suppresses_small_counts(personas, client_for):
     _outcomes(14)
-    rows = _csv(client_for(personas.idva).get(reverse("reports:outcomes"), {"download": "csv"}))
+    rows = csv_rows(client_for(personas.idva).get(reverse("reports:outcomes"), {"download": "csv"}), attachment=True)
     counts = [r[2] for r in rows[1:]] + [r[4] for r in rows[1:]]
     assert "3" not in counts and "4" not in counts
     assert "fewer than 5" in counts and "5" in counts
