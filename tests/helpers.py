@@ -1,4 +1,4 @@
-"""Test helpers: sign-in with both factors, service requirements, counting queries, form dates, CSV downloads."""
+"""Test helpers: sign-in with both factors, service requirements, counting queries, journey steps, form dates, CSVs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -82,3 +83,8 @@ def csv_rows(response, *, attachment: bool = False) -> list[list[str]]:
         assert response["Content-Type"].startswith("text/csv")
         assert response["Content-Disposition"].startswith("attachment;")
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def step_url(referral, slug: str) -> str:
+    """The filing journey's page `slug` for `referral`."""
+    return reverse("referrals:step", args=[referral.public_id, slug])

@@ -7,14 +7,11 @@ from django.urls import reverse
 from marac.models import DashAssessment, MaracDetail
 from referrals.models import Person, PersonRole, Referral, Status
 from tests import factories
+from tests.helpers import step_url
 
 pytestmark = pytest.mark.django_db
 
 HOSTILE = ["", "x" * 10_001, "<script>alert(1)</script>", "nul\x00byte"]
-
-
-def step_url(referral, slug):
-    return reverse("referrals:step", args=[referral.public_id, slug])
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from referrals.models import (
     YouthViolenceDetail,
 )
 from tests import factories
+from tests.helpers import step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +26,6 @@ HOSTILE = [
     "\u202eevil",  # a right-to-left override could disguise a name
     "tab\there",
 ]
-
-
-def step_url(referral, slug):
-    return reverse("referrals:step", args=[referral.public_id, slug])
 
 
 def test_start_creates_a_draft_and_goes_to_the_first_question(personas, client_for):
