@@ -411,6 +411,20 @@ class MeetingAgency(models.Model):
         return self.withdrawn_at is None
 
 
+class MeetingCaseQuerySet(models.QuerySet):
+    """The listing states the candidate list, the listing rules and the waiting marker all ask about."""
+
+    def listed(self):
+        return self.filter(removed_at__isnull=True)
+
+    def heard(self):
+        return self.listed().filter(heard_at__isnull=False)
+
+    def upcoming(self):
+        """On the list of a meeting still to come (draft or published)."""
+        return self.listed().filter(meeting__status__in=[MeetingStatus.DRAFT, MeetingStatus.PUBLISHED])
+
+
 class MeetingCase(models.Model):
     """A referral on a meeting's case list. Removal keeps the row with its reason."""
 
@@ -428,6 +442,7 @@ class MeetingCase(models.Model):
     research_shared_at = models.DateTimeField(null=True, blank=True)
     heard_at = models.DateTimeField(null=True, blank=True)
 
+    objects = MeetingCaseQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

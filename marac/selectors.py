@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import permissions
+from marac import services
 from marac.dash import BAND_RANK, RiskBand
 from marac.models import (
     Action,
@@ -76,7 +77,7 @@ def _row(referral: Referral, *, today: datetime.date, meeting_case: MeetingCase 
         detail = referral.marac
     except MaracDetail.DoesNotExist:
         detail = None
-    since = referral.accepted_at or referral.submitted_at or referral.created_at
+    since = services.waiting_start(referral)
     subjects = getattr(referral, "subjects", [])
     return CaseRow(
         referral=referral,
@@ -124,16 +125,12 @@ def candidates(*, user, today: datetime.date | None = None) -> list[CaseRow]:
     """Accepted MARAC referrals not yet heard and not on another meeting's list: repeats first, then the
     highest risk, then the longest waiting."""
     today = today or timezone.localdate()
-    upcoming = MeetingCase.objects.filter(
-        referral=OuterRef("pk"),
-        removed_at__isnull=True,
-        meeting__status__in=[MeetingStatus.DRAFT, MeetingStatus.PUBLISHED],
-    )
+    upcoming = MeetingCase.objects.upcoming().filter(referral=OuterRef("pk"))
     # "Accepted or open and never heard" is kept on the MARAC details as waiting_since (services.waiting_refresh),
     # so this walks the cases waiting, oldest first, on a partial index; status is checked again regardless.
     referrals = (
         permissions.referrals_visible_to(user)
-        .filter(pathway=Pathway.MARAC, status__in=["accepted", "open"], marac__waiting_since__isnull=False)
+        .filter(pathway=Pathway.MARAC, status__in=services.CANDIDATE_STATUSES, marac__waiting_since__isnull=False)
         .exclude(Exists(upcoming))
         .select_related("owner_agency", "marac")
         .annotate(dash_score=_latest_score())
@@ -393,7 +390,8 @@ def data_return(*, user, start: datetime.date) -> DataReturn:
                 condition |= Q(**{category: ""}) | Q(referral__marac__isnull=True)
             aggregates[f"agency_{value}"] = Count("pk", filter=condition)
         grouped = (
-            MeetingCase.objects.filter(meeting__in=meetings, removed_at__isnull=True, heard_at__isnull=False)
+            MeetingCase.objects.heard()
+            .filter(meeting__in=meetings)
             .values("meeting_id")
             .annotate(**aggregates)
             .order_by("meeting_id")

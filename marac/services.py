@@ -158,9 +158,13 @@ def waiting_since_for(referral: Referral):
     """The truth behind MaracDetail.waiting_since: accepted or open, and never heard at a meeting."""
     if referral.status not in CANDIDATE_STATUSES:
         return None
-    heard = MeetingCase.objects.filter(referral=referral, removed_at__isnull=True, heard_at__isnull=False)
-    if heard.exists():
+    if MeetingCase.objects.heard().filter(referral=referral).exists():
         return None
+    return waiting_start(referral)
+
+
+def waiting_start(referral: Referral):
+    """When a case started waiting for a meeting: the hub's acceptance (earlier moments for old data)."""
     return referral.accepted_at or referral.submitted_at or referral.created_at
 
 
@@ -326,7 +330,7 @@ def _sync(referral_ids: Iterable[int]) -> None:
 
 
 def _listed(meeting: Meeting):
-    return MeetingCase.objects.filter(meeting=meeting, removed_at__isnull=True)
+    return MeetingCase.objects.listed().filter(meeting=meeting)
 
 
 def _agencies_set(meeting: Meeting, agencies: Iterable[Agency], actor) -> bool:
@@ -383,12 +387,9 @@ def listing_problem(referral: Referral) -> str | None:
         return f"{referral.display_reference} is not a MARAC referral"
     if referral.status not in CANDIDATE_STATUSES:
         return f"{referral.display_reference} has not been accepted"
-    if MeetingCase.objects.filter(referral=referral, heard_at__isnull=False, removed_at__isnull=True).exists():
+    if MeetingCase.objects.heard().filter(referral=referral).exists():
         return f"{referral.display_reference} has already been heard"
-    upcoming = MeetingCase.objects.filter(
-        referral=referral, removed_at__isnull=True, meeting__status__in=[MeetingStatus.DRAFT, MeetingStatus.PUBLISHED]
-    )
-    if upcoming.exists():
+    if MeetingCase.objects.upcoming().filter(referral=referral).exists():
         return f"{referral.display_reference} is already on the case list for a meeting"
     return None
 
@@ -584,16 +585,18 @@ def meeting_mark_held(*, meeting: Meeting, actor, heard: Iterable[MeetingCase]) 
         raise MeetingRefused("Record that the confidentiality statement was read and acknowledged first")
     heard_ids = {case.pk for case in heard}
     now = timezone.now()
+    heard_referrals = []
     for case in _listed(meeting).select_related("referral"):
         if case.pk in heard_ids:
             case.heard_at = now
             _save(case, actor, "meeting_mark_held")
-            waiting_refresh(case.referral)
+            heard_referrals.append(case.referral_id)
             summary = f"Heard at the {meeting.title}"
             obligation_repeat_review_changed(referral=case.referral, heard_on=meeting.date)
         else:
             summary = f"Not heard at the {meeting.title}: waiting for a meeting again"
         event_record(referral=case.referral, actor=actor, kind=EventKind.PATHWAY, summary=summary)
+    MaracDetail.objects.filter(referral_id__in=heard_referrals).update(waiting_since=None)  # heard: not waiting
     meeting.status = MeetingStatus.HELD
     meeting.held_at = now
     _save(meeting, actor, "meeting_mark_held")
