@@ -24,32 +24,25 @@ F = Fraction
 
 
 @pytest.mark.parametrize(
-    ("projected", "expected"),
+    ("direction", "projected", "expected"),
     [
-        (F(101), ON_TRACK),
-        (F(100), ON_TRACK),  # exactly the target
-        (F(9999, 100), AT_RISK),  # just short
-        (F(90), AT_RISK),  # exactly 10% short
-        (F(8999, 100), OFF_TRACK),  # just beyond 10% short
-        (F(0), OFF_TRACK),
+        # a rise is good
+        (Direction.INCREASE, F(101), ON_TRACK),
+        (Direction.INCREASE, F(100), ON_TRACK),  # exactly the target
+        (Direction.INCREASE, F(9999, 100), AT_RISK),  # just short
+        (Direction.INCREASE, F(90), AT_RISK),  # exactly 10% short
+        (Direction.INCREASE, F(8999, 100), OFF_TRACK),  # just beyond 10% short
+        (Direction.INCREASE, F(0), OFF_TRACK),
+        # a fall is good
+        (Direction.DECREASE, F(0), ON_TRACK),
+        (Direction.DECREASE, F(100), ON_TRACK),  # exactly the target
+        (Direction.DECREASE, F(10001, 100), AT_RISK),  # just over
+        (Direction.DECREASE, F(110), AT_RISK),  # exactly 10% over
+        (Direction.DECREASE, F(11001, 100), OFF_TRACK),  # just beyond 10% over
     ],
 )
-def test_increase_is_good_thresholds(projected, expected):
-    assert status_for(projected, F(100), Direction.INCREASE) == expected
-
-
-@pytest.mark.parametrize(
-    ("projected", "expected"),
-    [
-        (F(0), ON_TRACK),
-        (F(100), ON_TRACK),  # exactly the target
-        (F(10001, 100), AT_RISK),  # just over
-        (F(110), AT_RISK),  # exactly 10% over
-        (F(11001, 100), OFF_TRACK),  # just beyond 10% over
-    ],
-)
-def test_decrease_is_good_thresholds(projected, expected):
-    assert status_for(projected, F(100), Direction.DECREASE) == expected
+def test_status_thresholds(direction, projected, expected):
+    assert status_for(projected, F(100), direction) == expected
 
 
 def test_a_zero_target_where_a_fall_is_good():
