@@ -732,6 +732,12 @@ def actions_visible_to(user) -> QuerySet:
     return Action.objects.filter(agency=agency)
 
 
+def minutes_cases_visible_to(user, meeting_cases: QuerySet) -> QuerySet:
+    """The cases a meeting's minutes show this user: coordinators see every listing, including cases taken off
+    the list (and why); a case taken off is no business of the agencies attending any more."""
+    return meeting_cases if can_manage_meetings(user) else meeting_cases.filter(removed_at__isnull=True)
+
+
 def can_act_at_meeting(user, meeting) -> bool:
     """Share the agencies' research and agree actions: MARAC coordinators, once the case list is published
     (the services refuse a draft list too)."""

@@ -185,12 +185,13 @@ def actions_for_case(meeting_case) -> list:
     )
 
 
-def minutes(*, meeting) -> dict:
+def minutes(*, user, meeting) -> dict:
     """Everything the minutes record: attendance, cases heard with their actions, and actions still open from
-    earlier meetings (marked whether they were not completed because circumstances changed or simply not done)."""
+    earlier meetings (marked whether they were not completed because circumstances changed or simply not done).
+    The cases are those the user may see in minutes (permissions.minutes_cases_visible_to)."""
     invitations = meeting_invitations(meeting)
     cases = (
-        MeetingCase.objects.filter(meeting=meeting)
+        permissions.minutes_cases_visible_to(user, MeetingCase.objects.filter(meeting=meeting))
         .select_related("referral__marac")
         .prefetch_related(
             Prefetch("actions", queryset=Action.objects.select_related("agency").order_by("due_date", "id")),

@@ -262,16 +262,20 @@ def repeat_matches(referral: Referral, *, today: datetime.date | None = None) ->
     return matches
 
 
+def _mark_repeat(referral: Referral, earlier: Referral, actor, reason: str) -> None:
+    detail = detail_of(referral) or MaracDetail(referral=referral)
+    detail.is_repeat = True
+    detail.repeat_of = earlier
+    _save(detail, actor, reason)
+
+
 @transaction.atomic
 def repeat_detect(*, referral: Referral, actor, today: datetime.date | None = None) -> list[RepeatMatch]:
     """Flag a certain repeat and link it to the latest earlier case; record uncertain ones for a coordinator."""
     matches = repeat_matches(referral, today=today)
     certain = next((m for m in matches if m.certain), None)
-    detail = detail_of(referral) or MaracDetail(referral=referral)
     if certain is not None:
-        detail.is_repeat = True
-        detail.repeat_of = certain.earlier
-        _save(detail, actor, "repeat_detect")
+        _mark_repeat(referral, certain.earlier, actor, "repeat_detect")
         event_record(
             referral=referral,
             actor=actor,
@@ -308,10 +312,7 @@ def possible_repeat_decide(*, possible: PossibleRepeat, actor, confirm: bool, no
     possible.decision_note = (note or "").strip()
     _save(possible, actor, "possible_repeat_decide")
     if confirm:
-        detail = detail_of(referral) or MaracDetail(referral=referral)
-        detail.is_repeat = True
-        detail.repeat_of = possible.earlier
-        _save(detail, actor, "possible_repeat_confirm")
+        _mark_repeat(referral, possible.earlier, actor, "possible_repeat_confirm")
         summary = f"Confirmed as a MARAC repeat of {possible.earlier.reference}"
     else:
         summary = f"Checked: not a repeat of {possible.earlier.reference}"

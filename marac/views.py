@@ -286,10 +286,7 @@ def meeting_minutes(request, public_id):
     meeting = permissions.meeting_for_user(request.user, public_id)
     if not permissions.can_view_minutes(request.user, meeting):
         raise PermissionDenied
-    context = selectors.minutes(meeting=meeting)
-    if not permissions.can_manage_meetings(request.user):
-        # A case taken off the list is no business of the agencies attending any more.
-        context["cases"] = [case for case in context["cases"] if case.removed_at is None]
+    context = selectors.minutes(user=request.user, meeting=meeting)
     for case in context["cases"]:
         if case.removed_at is None:
             _log(request, case.referral)
