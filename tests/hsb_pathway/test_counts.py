@@ -2,7 +2,6 @@
 the report pages' provider for the "hsb_orders" measure."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,25 +13,21 @@ from referrals.models import Referral
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-LONDON = ZoneInfo("Europe/London")
-
-
-def at(*args):
-    return datetime.datetime(*args, tzinfo=LONDON)
 
 
 @pytest.fixture
 def world(personas):
     p = personas
     make = factories.make_hsb_referral
-    make(p.owner, received_at=at(2025, 1, 15, 10))
-    make(p.owner, received_at=at(2025, 1, 31, 23, 30))  # late evening on the last day: still January in London
-    make(p.owner, received_at=at(2025, 3, 1, 0, 30))
+    make(p.owner, received_at=factories.london(2025, 1, 15, 10))
+    # late evening on the last day: still January in London
+    make(p.owner, received_at=factories.london(2025, 1, 31, 23, 30))
+    make(p.owner, received_at=factories.london(2025, 3, 1, 0, 30))
     make(p.owner, submit=False)  # a draft: not received
     factories.make_submitted(p.owner)  # youth violence: not counted
     school = factories.make_agency(short_name="SCH", kind="education")
     teacher = factories.make_user(school, "caseworker")
-    make(teacher, received_at=at(2025, 1, 20, 9))  # the police cannot see this one
+    make(teacher, received_at=factories.london(2025, 1, 20, 9))  # the police cannot see this one
     return p
 
 
@@ -101,13 +96,13 @@ def test_report_measure_provider(world, django_assert_num_queries):
     assert provider is not None
     scope = permissions.referrals_visible_to(p.owner)
     ranges = {
-        "current": (at(2024, 4, 1), at(2025, 4, 1)),
-        "april": (at(2024, 4, 1), at(2024, 5, 1)),
-        "before": (at(2023, 4, 1), at(2024, 4, 1)),
+        "current": (factories.london(2024, 4, 1, 0), factories.london(2025, 4, 1, 0)),
+        "april": (factories.london(2024, 4, 1, 0), factories.london(2024, 5, 1, 0)),
+        "before": (factories.london(2023, 4, 1, 0), factories.london(2024, 4, 1, 0)),
     }
     with django_assert_num_queries(1):
         totals = provider.totals(scope, ranges)
     assert totals == {"current": 3, "april": 2, "before": 0}
     with django_assert_num_queries(1):
-        monthly = provider.monthly(scope, at(2024, 4, 1), at(2025, 4, 1))
+        monthly = provider.monthly(scope, factories.london(2024, 4, 1, 0), factories.london(2025, 4, 1, 0))
     assert monthly == {datetime.date(2024, 4, 1): 2, datetime.date(2025, 3, 1): 1}

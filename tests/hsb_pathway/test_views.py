@@ -20,14 +20,11 @@ from hsb_pathway.models import (
 )
 from referrals.models import AccessAction, AccessLog, EventKind, Referral, ReferralEvent, Status
 from tests import factories
+from tests.helpers import date_fields
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date.today  # noqa: DTZ011 - calendar dates as the forms read them
-
-
-def date_fields(prefix: str, day: datetime.date) -> dict:
-    return {f"{prefix}_0": str(day.day), f"{prefix}_1": str(day.month), f"{prefix}_2": str(day.year)}
 
 
 @pytest.fixture

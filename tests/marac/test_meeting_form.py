@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marac.models import Meeting
+from tests.helpers import date_fields
 from tests.marac.test_meetings import meeting_post
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_cut_off_after_the_meeting_is_refused_once_on_its_field(personas, client_for):
     later = timezone.localdate() + datetime.timedelta(days=20)
-    data = meeting_post(referral_cutoff_0=later.day, referral_cutoff_1=later.month, referral_cutoff_2=later.year)
+    data = meeting_post(**date_fields("referral_cutoff", later))
     data["agencies"] = [str(personas.hospital.pk)]
     response = client_for(personas.coordinator).post(reverse("marac:meeting_new"), data)
     assert response.status_code == 200
