@@ -14,7 +14,6 @@ import random
 
 from django.utils import timezone
 
-from accounts import permissions
 from accounts.demo import Partnership
 from hsb_pathway.models import (
     AIM3_DOMAINS,
@@ -42,12 +41,11 @@ from hsb_pathway.models import (
     Stage,
     StrategyDiscussion,
 )
+from referrals.demo import demo_event, demo_save
 from referrals.models import (
-    EventKind,
     Pathway,
     PersonRole,
     Referral,
-    ReferralEvent,
     Status,
     YesNoUnknown,
 )
@@ -63,26 +61,6 @@ CONCERNS = [
 RELATIONSHIPS = ["Younger pupil", "Classmate", "Cousin", "Neighbour", "Met online", "Sibling"]
 LIVE_STAGES = [Stage.STRATEGY, Stage.ASSESSMENT, Stage.INTERVENTION, Stage.REVIEW]
 HUB_USER = "hsb.coordinator"
-
-
-def _save(instance, actor):
-    instance.full_clean()
-    instance._history_user = actor
-    instance.save()
-    return instance
-
-
-def _event(referral, actor, summary, at):
-    ReferralEvent.objects.create(
-        referral=referral,
-        actor=actor,
-        actor_agency=permissions.agency_of(actor),
-        kind=EventKind.PATHWAY,
-        summary=summary,
-        at=datetime.datetime.combine(at, datetime.time(15, 0), tzinfo=timezone.get_default_timezone())
-        if isinstance(at, datetime.date) and not isinstance(at, datetime.datetime)
-        else at,
-    )
 
 
 def _age(referral: Referral, day: datetime.date) -> int:
@@ -107,7 +85,7 @@ def _details(referral: Referral, rng: random.Random, actor) -> HsbDetail:
     age = min(_age(referral, received), 120)
     rating, band, extended = _brook(age, rng)
     victim = rng.random() < 0.8
-    return _save(
+    return demo_save(
         HsbDetail(
             referral=referral,
             age_at_behaviour=age,
@@ -130,6 +108,7 @@ def _details(referral: Referral, rng: random.Random, actor) -> HsbDetail:
             stage_changed_at=referral.received_at or referral.created_at,
         ),
         actor,
+        clean=True,
     )
 
 
@@ -163,7 +142,7 @@ def _stages(referral, target, rng, hub, today, providers) -> tuple[int, Strategy
         if target == Stage.CLOSED and rng.random() < 0.3
         else rng.choice([Route.CHILD_PROTECTION, Route.CRIMINAL_JUSTICE, Route.BOTH, Route.EARLY_HELP])
     )
-    strategy = _save(
+    strategy = demo_save(
         StrategyDiscussion(
             referral=referral,
             held_on=held,
@@ -173,8 +152,9 @@ def _stages(referral, target, rng, hub, today, providers) -> tuple[int, Strategy
             decisions="Synthetic demo: safety plan at school; AIM3 assessment to be arranged.",
         ),
         hub,
+        clean=True,
     )
-    _event(
+    demo_event(
         referral,
         hub,
         "Strategy discussion recorded" + (" (held after the one working day target)" if late else ""),
@@ -189,7 +169,7 @@ def _stages(referral, target, rng, hub, today, providers) -> tuple[int, Strategy
     if reach >= 2:
         start = _clamp(day + datetime.timedelta(days=rng.randint(5, 15)), today)
         ended = target == Stage.CLOSED
-        _save(
+        demo_save(
             Intervention(
                 referral=referral,
                 plan_type=rng.choice(PlanType.values),
@@ -201,13 +181,14 @@ def _stages(referral, target, rng, hub, today, providers) -> tuple[int, Strategy
                 family_engagement=rng.choice(FamilyEngagement.values),
             ),
             hub,
+            clean=True,
         )
-        _event(referral, hub, "Safety or care plan recorded", start)
+        demo_event(referral, hub, "Safety or care plan recorded", start)
         day = start
     if reach >= 3:
         first = day + datetime.timedelta(days=42)
         if first <= today:
-            _save(
+            demo_save(
                 Review(
                     referral=referral,
                     scheduled_for=first,
@@ -216,10 +197,15 @@ def _stages(referral, target, rng, hub, today, providers) -> tuple[int, Strategy
                     notes="Synthetic demo: engaging well; risk reducing.",
                 ),
                 hub,
+                clean=True,
             )
-            _event(referral, hub, "Review outcome recorded", first)
+            demo_event(referral, hub, "Review outcome recorded", first)
         if target != Stage.CLOSED:
-            _save(Review(referral=referral, scheduled_for=today + datetime.timedelta(days=rng.randint(7, 42))), hub)
+            demo_save(
+                Review(referral=referral, scheduled_for=today + datetime.timedelta(days=rng.randint(7, 42))),
+                hub,
+                clean=True,
+            )
     return assessments, strategy
 
 
@@ -249,8 +235,8 @@ def _assessments(referral, rng, hub, first, today, *, many: bool) -> int:
                 outcome="Synthetic demo: medium-term work on boundaries recommended.",
                 next_assessment_on=day + datetime.timedelta(days=182),
             )
-        _save(assessment, hub)
-        _event(
+        demo_save(assessment, hub, clean=True)
+        demo_event(
             referral,
             hub,
             "AIM3 assessment recorded" if assessment.kind == AssessmentKind.AIM3 else "Assessment recorded",
@@ -274,7 +260,7 @@ def _orders(referral, rng, actor, today) -> int:
         if indefinite
         else made_on + (datetime.timedelta(days=365 * years) if years else datetime.timedelta(days=90))
     )
-    order = _save(
+    order = demo_save(
         Order(
             referral=referral,
             kind=kind,
@@ -286,15 +272,16 @@ def _orders(referral, rng, actor, today) -> int:
             prohibitions="Synthetic demo: no unsupervised contact with children under 16; internet use monitored.",
         ),
         actor,
+        clean=True,
     )
-    _event(referral, actor, f"{order.get_kind_display()} recorded", made_on)
+    demo_event(referral, actor, f"{order.get_kind_display()} recorded", made_on)
     happened = made_on + datetime.timedelta(days=rng.randint(30, 200))
     if happened < today:
         kind_of_event = rng.choice([OrderEventKind.VARIATION, OrderEventKind.BREACH, OrderEventKind.BREACH])
         new_end = None
         if kind_of_event == OrderEventKind.VARIATION and end_on:
             new_end = max(end_on, happened + datetime.timedelta(days=60))
-        _save(
+        demo_save(
             OrderEvent(
                 order=order,
                 referral=referral,
@@ -306,16 +293,17 @@ def _orders(referral, rng, actor, today) -> int:
                 new_end_on=new_end,
             ),
             actor,
+            clean=True,
         )
         if new_end:
             order.end_on = new_end
-            _save(order, actor)
-        _event(referral, actor, f"{order.get_kind_display()}: {kind_of_event.label.lower()} recorded", happened)
+            demo_save(order, actor, clean=True)
+        demo_event(referral, actor, f"{order.get_kind_display()}: {kind_of_event.label.lower()} recorded", happened)
     if kind in {OrderKind.INTERIM_SHPO, OrderKind.INTERIM_SRO} and order.end_on and order.end_on < today:
         renewal = order.end_on - datetime.timedelta(days=7)
         if renewal > made_on and renewal < today:
             new_end = renewal + datetime.timedelta(days=120)
-            _save(
+            demo_save(
                 OrderEvent(
                     order=order,
                     referral=referral,
@@ -325,22 +313,25 @@ def _orders(referral, rng, actor, today) -> int:
                     new_end_on=new_end,
                 ),
                 actor,
+                clean=True,
             )
             order.end_on = new_end
-            _save(order, actor)
+            demo_save(order, actor, clean=True)
     if kind == OrderKind.SRO and rng.random() < 0.5:
         discharge = made_on + datetime.timedelta(days=400)
         if discharge < today:
             # Not an SHPO, so no consent rule; an SHPO discharge below is made with both consents.
-            _save(
-                OrderEvent(order=order, referral=referral, kind=OrderEventKind.DISCHARGE, happened_on=discharge), actor
+            demo_save(
+                OrderEvent(order=order, referral=referral, kind=OrderEventKind.DISCHARGE, happened_on=discharge),
+                actor,
+                clean=True,
             )
             order.discharged_on = discharge
-            _save(order, actor)
+            demo_save(order, actor, clean=True)
     if kind == OrderKind.SHPO and rng.random() < 0.25:
         discharge = made_on + datetime.timedelta(days=600)
         if discharge < today:
-            _save(
+            demo_save(
                 OrderEvent(
                     order=order,
                     referral=referral,
@@ -351,9 +342,10 @@ def _orders(referral, rng, actor, today) -> int:
                     police_consented=True,
                 ),
                 actor,
+                clean=True,
             )
             order.discharged_on = discharge
-            _save(order, actor)
+            demo_save(order, actor, clean=True)
     return 1
 
 
@@ -396,7 +388,7 @@ def seed(partnership: Partnership, *, seed: int = 5) -> str:
         detail.stage = target
         if target != Stage.STRATEGY:
             detail.stage_changed_at = referral.closed_at or timezone.now()
-        _save(detail, hub)
+        demo_save(detail, hub, clean=True)
         stages[target] = stages.get(target, 0) + 1
         serious = detail.hackett_category in {HackettCategory.ABUSIVE, HackettCategory.VIOLENT}
         if referral.status in {Status.ACCEPTED, Status.OPEN, Status.CLOSED} and serious and rng.random() < 0.35:

@@ -33,7 +33,8 @@ from marac.models import (
     VenueKind,
     referrer_category_for,
 )
-from referrals.models import EventKind, Pathway, PersonRole, Referral, ReferralEvent, Status, YesNoUnknown
+from referrals.demo import demo_event, demo_save
+from referrals.models import Pathway, PersonRole, Referral, Status, YesNoUnknown
 
 ATTENDING = ["OBP", "SHDAS", "OBH", "OBC-HSG", "OBC-CS", "PS-OB", "OBMH", "RPCN"]
 RESEARCHERS = {
@@ -52,24 +53,6 @@ ACTIONS = [
 ]
 
 
-def _save(instance, actor):
-    instance._history_user = actor
-    instance.full_clean()
-    instance.save()
-    return instance
-
-
-def _event(referral, actor, summary, at):
-    ReferralEvent.objects.create(
-        referral=referral,
-        actor=actor,
-        actor_agency=permissions.agency_of(actor),
-        kind=EventKind.PATHWAY,
-        summary=summary,
-        at=at,
-    )
-
-
 def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=timezone.get_current_timezone())
 
@@ -86,9 +69,9 @@ def _details(referrals, rng: random.Random) -> None:
             referral=referral, answers=answers, completed_by=actor, completed_at=referral.created_at
         )
         assessment.score_refresh()
-        _save(assessment, actor)
+        demo_save(assessment, actor, clean=True)
         judged = "high" if yes < 14 and rng.random() < 0.5 else ""
-        _save(
+        demo_save(
             MaracDetail(
                 referral=referral,
                 perpetrator_relationship=rng.choice(PerpetratorRelationship.values[:3]),
@@ -105,6 +88,7 @@ def _details(referrals, rng: random.Random) -> None:
                 else "",
             ),
             actor,
+            clean=True,
         )
 
 
@@ -120,7 +104,7 @@ def _copy_people(source: Referral, target: Referral, *, same_dob: bool) -> None:
             person.date_of_birth = match.date_of_birth
         else:
             person.date_of_birth = match.date_of_birth + datetime.timedelta(days=400)
-        _save(person, target.referrer)
+        demo_save(person, target.referrer, clean=True)
 
 
 def _repeats(referrals: list[Referral], coordinator) -> int:
@@ -147,8 +131,8 @@ def _repeats(referrals: list[Referral], coordinator) -> int:
             _copy_people(earlier, later, same_dob=True)
             detail = later.marac
             detail.is_repeat, detail.repeat_of = True, earlier
-            _save(detail, coordinator)
-            _event(
+            demo_save(detail, coordinator, clean=True)
+            demo_event(
                 later,
                 coordinator,
                 f"Flagged as a MARAC repeat of {earlier.reference} (within 12 months)",
@@ -156,7 +140,7 @@ def _repeats(referrals: list[Referral], coordinator) -> int:
             )
         else:
             _copy_people(earlier, later, same_dob=False)
-            _save(
+            demo_save(
                 PossibleRepeat(
                     referral=later,
                     earlier=earlier,
@@ -164,6 +148,7 @@ def _repeats(referrals: list[Referral], coordinator) -> int:
                     found_at=later.submitted_at,
                 ),
                 coordinator,
+                clean=True,
             )
         made += 1
     return made
@@ -188,14 +173,14 @@ def _meeting(day, status, coordinator, agencies, rng) -> Meeting:
         meeting.held_at = _at(day, 13)
         meeting.confidentiality_acknowledged_at = _at(day, 10)
         meeting.confidentiality_acknowledged_by = coordinator
-    _save(meeting, coordinator)
+    demo_save(meeting, coordinator, clean=True)
     for short in ATTENDING:
         invitation = MeetingAgency(meeting=meeting, agency=agencies[short], added_at=meeting.created_at)
         if status == MeetingStatus.HELD:
             invitation.attendance = rng.choice([Attendance.ATTENDED] * 5 + [Attendance.APOLOGIES])
             invitation.representative = "Synthetic demo representative" if invitation.attendance == "attended" else ""
             invitation.information_sent = invitation.attendance == Attendance.APOLOGIES
-        _save(invitation, coordinator)
+        demo_save(invitation, coordinator, clean=True)
     return meeting
 
 
@@ -211,18 +196,19 @@ def _list(meeting, referrals, coordinator, users, agencies, rng, today) -> None:
             heard_at=_at(meeting.date, 11) if held else None,
             research_shared_at=_at(meeting.date, 10) if held else None,
         )
-        _save(case, coordinator)
-        _event(referral, coordinator, f"Added to the case list for the {meeting.title}", case.added_at)
+        demo_save(case, coordinator, clean=True)
+        demo_event(referral, coordinator, f"Added to the case list for the {meeting.title}", case.added_at)
         if meeting.status == MeetingStatus.DRAFT:
             continue
         for short, (local, text) in rng.sample(sorted(RESEARCHERS.items()), k=rng.randint(1, 3)):
-            _save(
+            demo_save(
                 Research(meeting_case=case, agency=agencies[short], content=text, author=users[local]),
                 users[local],
+                clean=True,
             )
         if not held:
             continue
-        _event(referral, coordinator, f"Heard at the {meeting.title}", case.heard_at)
+        demo_event(referral, coordinator, f"Heard at the {meeting.title}", case.heard_at)
         for short, text in rng.sample(ACTIONS, k=rng.randint(1, 3)):
             due = meeting.date + datetime.timedelta(days=rng.choice([14, 21, 28]))
             status = ActionStatus.OPEN
@@ -247,7 +233,7 @@ def _list(meeting, referrals, coordinator, users, agencies, rng, today) -> None:
                 )
                 action.status_reported_at = _at(min(due, today))
                 action.status_reported_by = coordinator
-            _save(action, coordinator)
+            demo_save(action, coordinator, clean=True)
 
 
 def seed(partnership: Partnership, *, seed: int = 4) -> str:

@@ -128,13 +128,20 @@ def _reference(year: int) -> str:
     return f"{settings.SVD_REFERENCE_PREFIX}-{year}-{counter.last:05d}"
 
 
-def _event(referral, actor, kind, summary, at):
+def demo_event(referral, actor, summary, at, kind=EventKind.PATHWAY):
+    """A timeline event back-dated to `at` (a datetime, or a date: mid-afternoon that day), as the services
+    would have written it then. Shared by the pathway apps' demo data."""
+    if isinstance(at, datetime.date) and not isinstance(at, datetime.datetime):
+        at = datetime.datetime.combine(at, datetime.time(15, 0), tzinfo=timezone.get_default_timezone())
     ReferralEvent.objects.create(
         referral=referral, actor=actor, actor_agency=permissions.agency_of(actor), kind=kind, summary=summary, at=at
     )
 
 
-def _save(instance, actor):
+def demo_save(instance, actor, *, clean: bool = False):
+    """Save with the history attributed to `actor` (validated first with `clean`)."""
+    if clean:
+        instance.full_clean()
     instance._history_user = actor
     instance.save()
     return instance
@@ -198,7 +205,7 @@ def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 20
             referral.close_reason = "Synthetic demo: plan completed."
         if status == Status.DECLINED:
             referral.decline_reason = "Synthetic demo: threshold not met; signposted to early help."
-        _save(referral, actor)
+        demo_save(referral, actor)
         young = pathway != Pathway.MARAC
         age = rng.randint(12, 24) if young else rng.randint(17, 64)
         dob = (created - datetime.timedelta(days=age * 365 + rng.randint(0, 360))).date()
@@ -221,9 +228,9 @@ def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 20
             phone="01632 960" + f"{rng.randint(0, 999):03d}",
             safe_to_call=YesNoUnknown.YES,
         )
-        _save(subject, actor)
+        demo_save(subject, actor)
         if pathway == Pathway.MARAC:
-            _save(
+            demo_save(
                 Person(
                     referral=referral,
                     role=PersonRole.ALLEGED_PERPETRATOR,
@@ -243,7 +250,7 @@ def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 20
                 if injury < 0.4
                 else rng.choice([IncidentType.OTHER_ASSAULT, IncidentType.ROBBERY, IncidentType.EXPLOITATION])
             )
-            _save(
+            demo_save(
                 YouthViolenceDetail(
                     referral=referral,
                     role=rng.choice(YVRole.values),
@@ -268,15 +275,15 @@ def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 20
                 ),
                 actor,
             )
-        _event(referral, actor, EventKind.CREATED, "Draft started", created)
+        demo_event(referral, actor, "Draft started", created, kind=EventKind.CREATED)
         if status != Status.DRAFT:
-            _event(referral, actor, EventKind.SUBMITTED, "Submitted", created)
+            demo_event(referral, actor, "Submitted", created, kind=EventKind.SUBMITTED)
         if referral.accepted_at:
-            _event(referral, hub_actor, EventKind.ACCEPTED, "Accepted", referral.accepted_at)
+            demo_event(referral, hub_actor, "Accepted", referral.accepted_at, kind=EventKind.ACCEPTED)
         if status == Status.DECLINED:
-            _event(referral, hub_actor, EventKind.DECLINED, "Declined", created + datetime.timedelta(days=1))
+            demo_event(referral, hub_actor, "Declined", created + datetime.timedelta(days=1), kind=EventKind.DECLINED)
         if status == Status.CLOSED:
-            _event(referral, hub_actor, EventKind.CLOSED, "Closed", referral.closed_at)
+            demo_event(referral, hub_actor, "Closed", referral.closed_at, kind=EventKind.CLOSED)
         if status not in {Status.DRAFT, Status.DECLINED} and rng.random() < 0.35:
             target = rng.choice([a for s, a in partnership.agencies.items() if s != short])
             level = rng.choice(ShareLevel.values)
@@ -289,8 +296,8 @@ def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 20
                 shared_by=actor,
                 shared_at=created + datetime.timedelta(days=1),
             )
-            _save(share, actor)
-            _event(referral, actor, EventKind.SHARED, f"Shared with {target.short_name}", share.shared_at)
+            demo_save(share, actor)
+            demo_event(referral, actor, f"Shared with {target.short_name}", share.shared_at, kind=EventKind.SHARED)
         permissions.referral_access_sync(referral)
         made += 1
         _ = index
