@@ -187,6 +187,21 @@ def hub_agency_id(pathway: str) -> int | None:
     return PathwayHub.objects.filter(pathway=pathway).values_list("agency_id", flat=True).first()
 
 
+def _hub_for(user, pathway: str) -> int | None:
+    """hub_agency_id for checks about a signed-in user: every pathway's hub is read once per user object (one
+    request, as the backend loads the user afresh each time), not once per check; a case page asks up to six
+    times."""
+    hubs = getattr(user, "_svd_hubs", None)
+    if hubs is None:
+        from referrals.models import PathwayHub
+
+        hubs = {}
+        for pathway_name, agency_id in PathwayHub.objects.order_by("id").values_list("pathway", "agency_id"):
+            hubs.setdefault(pathway_name, agency_id)  # the first, as hub_agency_id picks
+        user._svd_hubs = hubs
+    return hubs.get(pathway)
+
+
 def can_transition(user, referral: Referral, transition) -> bool:
     """May this user make this workflow move? The move's `actor` says whose decision it is."""
     agency = agency_of(user)
@@ -195,7 +210,7 @@ def can_transition(user, referral: Referral, transition) -> bool:
     if transition.actor == "owner":
         return agency.pk == referral.owner_agency_id and has_role(user, *WRITE_ROLES)
     if transition.actor == "hub":
-        hub = hub_agency_id(referral.pathway) or referral.owner_agency_id
+        hub = _hub_for(user, referral.pathway) or referral.owner_agency_id
         return agency.pk == hub and has_role(user, Role.COORDINATOR)
     return False
 
@@ -224,7 +239,7 @@ def can_view_restricted(user, referral: Referral) -> bool:
         return False
     if agency.pk == referral.owner_agency_id or agency.kind == AgencyKind.IDVA:
         return True
-    return is_coordinator(user) and agency.pk == hub_agency_id(referral.pathway)
+    return is_coordinator(user) and agency.pk == _hub_for(user, referral.pathway)
 
 
 def can_view_access_log(user) -> bool:
@@ -469,7 +484,7 @@ def hsb_can_record_order(user, referral: Referral) -> bool:
 def hsb_is_hub_member(user) -> bool:
     """A case role in the HSB hub agency (children's services): they get the HSB case list in the navigation."""
     agency = agency_of(user)
-    return agency is not None and can_see_cases(user) and agency.pk == hub_agency_id("hsb")
+    return agency is not None and can_see_cases(user) and agency.pk == _hub_for(user, "hsb")
 
 
 def hsb_can_move_stage(user, referral: Referral) -> bool:
@@ -478,7 +493,7 @@ def hsb_can_move_stage(user, referral: Referral) -> bool:
     agency = agency_of(user)
     if agency is None or not has_role(user, Role.COORDINATOR) or referral.status in {"draft", "declined"}:
         return False
-    hub = hub_agency_id("hsb") or referral.owner_agency_id
+    hub = _hub_for(user, "hsb") or referral.owner_agency_id
     return agency.pk == hub
 
 
@@ -586,7 +601,7 @@ MANAGE = "manage"
 
 def is_marac_coordinator(user) -> bool:
     agency = agency_of(user)
-    return agency is not None and has_role(user, Role.COORDINATOR) and agency.pk == hub_agency_id("marac")
+    return agency is not None and has_role(user, Role.COORDINATOR) and agency.pk == _hub_for(user, "marac")
 
 
 def can_manage_meetings(user) -> bool:
@@ -610,7 +625,7 @@ def can_export_marac(user) -> bool:
 def can_view_data_return(user) -> bool:
     """Counts only: MARAC coordinators and managers in the MARAC hub agency."""
     agency = agency_of(user)
-    if agency is None or agency.pk != hub_agency_id("marac"):
+    if agency is None or agency.pk != _hub_for(user, "marac"):
         return False
     return has_role(user, Role.COORDINATOR, Role.MANAGER)
 
