@@ -119,7 +119,7 @@ def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Pag
             # table row and a probe; driving from the permission rows reads the shared ones by key after two
             # index-only scans (the agency's rows less its own referrals), about eight entries to a lookup.
             if total and number * size * newest > total * (total + (visible + owned) / 8):
-                queryset = permissions.referrals_visible_by_rows(user, not_owned=True).exclude(owner_agency=agency)
+                queryset = permissions.referrals_visible_by_rows(user, not_owned=True)
     else:
         queryset = Referral.objects.filter(owner_agency=agency)
         if filters.any:
