@@ -44,7 +44,6 @@ from hsb_pathway.models import (
 from referrals.demo import demo_event, demo_save
 from referrals.models import (
     Pathway,
-    PersonRole,
     Referral,
     Status,
     YesNoUnknown,
@@ -64,7 +63,7 @@ HUB_USER = "hsb.coordinator"
 
 
 def _age(referral: Referral, day: datetime.date) -> int:
-    subject = next((p for p in referral.people.all() if p.role == PersonRole.SUBJECT), None)
+    subject = referral.subject
     if subject is None or subject.age_on(day) is None:
         return 15
     return subject.age_on(day)

@@ -241,7 +241,7 @@ def repeat_matches(referral: Referral, *, today: datetime.date | None = None) ->
     matches = []
     for candidate in candidates:
         old_people = list(candidate.people.all())
-        old_victim = next((p for p in old_people if p.role == PersonRole.SUBJECT), None)
+        old_victim = candidate.subject
         if old_victim is None:
             continue
         issues = []
