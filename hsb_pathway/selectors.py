@@ -328,9 +328,8 @@ def hsb_orders_by_month(queryset: QuerySet[Referral], start: datetime.date, end:
     one row per month, zeros included. One query."""
     counts = {key: Count("id", filter=Q(kind=kind)) for kind, key in ORDER_COUNT_KEYS.items()}
     rows = (
-        Order.objects.filter(
-            referral__in=queryset.filter(pathway=Pathway.HSB).values("pk"), made_on__gte=start, made_on__lte=end
-        )
+        _hsb_orders(queryset)
+        .filter(made_on__gte=start, made_on__lte=end)
         .annotate(month=TruncMonth("made_on"))
         .values("month")
         .annotate(orders=Count("id"), **counts)
@@ -369,13 +368,8 @@ def hsb_orders_totals(
 def hsb_orders_monthly(
     referrals: QuerySet[Referral], start: datetime.datetime, end: datetime.datetime
 ) -> dict[datetime.date, int]:
-    """{first day of month: orders made that month} from `start` up to (not including) `end`: one query."""
-    rows = (
-        _hsb_orders(referrals)
-        .filter(made_on__gte=_local_date(start), made_on__lt=_local_date(end))
-        .annotate(month=TruncMonth("made_on"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by("month")
-    )
-    return {_as_date(r["month"]): r["n"] for r in rows}
+    """{first day of month: orders made that month} from `start` up to (not including) `end`, months with
+    orders only: hsb_orders_by_month over the same London dates."""
+    last = _local_date(end) - datetime.timedelta(days=1)
+    rows = hsb_orders_by_month(referrals, _local_date(start), last)
+    return {row["month"]: row["orders"] for row in rows if row["orders"]}
