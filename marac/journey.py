@@ -7,13 +7,14 @@ from django.db.models import Prefetch
 from django.urls import reverse
 
 from accounts import permissions
-from marac import dash, selectors, services
+from marac import dash, reporting, selectors, services
 from marac.forms import DashForm, MaracDetailForm, MaracSafetyForm
 from marac.models import DashAssessment, InfoSource, MaracDetail
 from referrals import registry
 from referrals.journey import rows
 from referrals.models import Pathway, PersonRole, Referral, Status
 from referrals.registry import CaseSection, JourneyStep
+from referrals.reporting.models import ReportMeasure
 
 DETAIL_FIELDS = [
     "perpetrator_relationship",
@@ -224,6 +225,10 @@ def register() -> None:
     # Why a possible repeat was suspected says that an earlier case may exist: not for every viewer's history.
     registry.register_restricted_fields("marac.PossibleRepeat", ["reason", "decision_note"])
     registry.register_access_provider(permissions.marac_referral_access)
+    registry.register_report_measure(
+        ReportMeasure.MARAC_REPEAT_RATE,
+        registry.ReportMeasureProvider(totals=reporting.marac_repeat_totals, monthly=reporting.marac_repeat_monthly),
+    )
     registry.register_transition_hook(services.marac_transition_hook)
     registry.register_navigation("MARAC meetings", lambda: reverse("marac:meetings"), permissions.can_view_meetings)
     registry.register_navigation("MARAC actions", lambda: reverse("marac:actions"), permissions.can_see_cases)

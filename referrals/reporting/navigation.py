@@ -1,5 +1,6 @@
 """Hooks the reports into the core at start-up (called from ReferralsConfig.ready): the "Reports" item in the
-service navigation, and fallback counting for pathway measures (providers.py)."""
+service navigation. Pathway measures are counted by the pathway apps (marac.reporting, hsb_pathway.selectors),
+which register their providers from their own AppConfig.ready."""
 
 from django.urls import reverse
 
@@ -8,7 +9,4 @@ from referrals import registry
 
 
 def register_reports() -> None:
-    from referrals.reporting.providers import register_fallback_providers
-
     registry.register_navigation("Reports", lambda: reverse("reports:index"), permissions.can_open_reports)
-    register_fallback_providers()

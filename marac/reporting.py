@@ -1,24 +1,16 @@
-"""Fallback counting for the MARAC repeat rate, registered only when the MARAC app is installed and its
-referral details carry the repeat flag (`Referral.marac.is_repeat`, set by MARAC's repeat detection once a
-coordinator confirms it). It reads the flag through the ORM relation and imports nothing from `marac`. If
-the MARAC app registers a provider of its own (from its AppConfig.ready, which runs after this one), that
-provider replaces this one.
-
-HSB orders are provided by hsb_pathway itself (hsb_pathway.apps).
-"""
+"""The MARAC repeat rate for the report pages (referrals.registry.ReportMeasureProvider), registered by the
+MARAC app (journey.register): repeats are MARAC details flagged by repeat detection or a coordinator's
+confirmation."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, DateField, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
-from referrals import registry
-from referrals.models import Pathway, Referral
+from referrals.models import Pathway
 from referrals.reporting.measures import DATE_FIELD, Rate, in_period
-from referrals.reporting.models import ReportMeasure
 
 REPEAT = Q(marac__is_repeat=True)
 
@@ -51,20 +43,3 @@ def marac_repeat_monthly(
         .order_by("month")
     )
     return {row["month"]: Rate(row["repeats"], row["cases"]) for row in rows}
-
-
-def _marac_repeat_flag_exists() -> bool:
-    try:
-        relation = Referral._meta.get_field("marac")
-        relation.related_model._meta.get_field("is_repeat")
-    except (FieldDoesNotExist, AttributeError):
-        return False
-    return True
-
-
-def register_fallback_providers() -> None:
-    if registry.report_measure_provider(ReportMeasure.MARAC_REPEAT_RATE) is None and _marac_repeat_flag_exists():
-        registry.register_report_measure(
-            ReportMeasure.MARAC_REPEAT_RATE,
-            registry.ReportMeasureProvider(totals=marac_repeat_totals, monthly=marac_repeat_monthly),
-        )
