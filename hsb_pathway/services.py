@@ -63,13 +63,6 @@ def _require(condition: bool, message: str = "You cannot record this on the case
         raise HsbRefused(message)
 
 
-def _lock(referral: Referral) -> None:
-    """Lock the referral's row before anything that belongs to it, in every service here, so that locks are always
-    taken in the same order (referral, then its rows) and checks made next cannot be overtaken by another write.
-    The optimistic version check stays with referral_part_save."""
-    Referral.objects.select_for_update().filter(pk=referral.pk).values_list("pk", flat=True).first()
-
-
 # --- Due dates --------------------------------------------------------------------------------------
 
 
@@ -119,7 +112,7 @@ def hsb_detail_save(
 ) -> HsbDetail:
     """Save the HSB referral details from the filing journey's pages (or their "Change" links later)."""
     _require(permissions.can_change_referral(actor, referral), "You cannot change this referral")
-    _lock(referral)
+    core.referral_lock(referral)
     if referral.pathway != Pathway.HSB or detail.referral_id != referral.pk:
         raise ValidationError("These details do not belong to this referral")
     if detail.pk is not None and detail.stage == Stage.CLOSED:
@@ -136,7 +129,7 @@ def strategy_discussion_save(
 ) -> StrategyDiscussion:
     """Record (or correct) the strategy discussion."""
     _require(permissions.hsb_can_record(actor, referral))
-    _lock(referral)
+    core.referral_lock(referral)
     detail = _detail(referral)
     _require(detail.stage != Stage.CLOSED, "The HSB case is closed")
     if discussion.referral_id != referral.pk:
@@ -173,7 +166,7 @@ def assessment_add(*, referral: Referral, actor, assessment: Assessment, expecte
     """Record an assessment: AIM3 only for a young person aged 12 to 18 on the day; another assessment (the
     assessment used and its outcome) for anyone, for example an early help assessment before AIM3."""
     _require(permissions.hsb_can_record(actor, referral))
-    _lock(referral)
+    core.referral_lock(referral)
     detail = _detail(referral)
     _require(detail.stage != Stage.CLOSED, "The HSB case is closed")
     if assessment.pk is not None or assessment.referral_id != referral.pk:
@@ -210,7 +203,7 @@ def intervention_save(
 ) -> Intervention:
     """Record an intervention (a safety or care plan and who provides it), or update it as it goes on."""
     _require(permissions.hsb_can_record(actor, referral))
-    _lock(referral)
+    core.referral_lock(referral)
     detail = _detail(referral)
     _require(detail.stage != Stage.CLOSED, "The HSB case is closed")
     if intervention.referral_id != referral.pk:
@@ -232,7 +225,7 @@ def intervention_save(
 def review_save(*, referral: Referral, actor, review: Review, expected_version: int | None) -> Review:
     """Schedule a review, or record its outcome once held."""
     _require(permissions.hsb_can_record(actor, referral))
-    _lock(referral)
+    core.referral_lock(referral)
     detail = _detail(referral)
     _require(detail.stage != Stage.CLOSED, "The HSB case is closed")
     if review.referral_id != referral.pk:
@@ -272,7 +265,7 @@ def adult_transition_save(
 ) -> HsbDetail:
     """Record SEND and the transition to adult services: at 18, or up to 25 for a young person with SEND."""
     _require(permissions.hsb_can_record(actor, referral))
-    _lock(referral)
+    core.referral_lock(referral)
     detail = _detail(referral)
     _require(detail.stage != Stage.CLOSED, "The HSB case is closed")
     if transition_on is not None:
@@ -337,7 +330,7 @@ def stage_move(
     """Move the case to its next stage. Closing also closes the referral (the core "close" move)."""
     if not permissions.hsb_can_move_stage(actor, referral):
         raise StageMoveRefused("Only the HSB hub's coordinators can move an HSB case between stages")
-    _lock(referral)
+    core.referral_lock(referral)
     detail = HsbDetail.objects.select_for_update().filter(referral=referral).first()
     if detail is None:
         raise StageMoveRefused("The HSB referral details have not been recorded for this case")
@@ -425,7 +418,7 @@ def _stage_follow(*, referral: Referral, detail: HsbDetail, transition, actor) -
 def order_save(*, referral: Referral, actor, order: Order, expected_version: int | None) -> Order:
     """Record an order (SHPO, interim SHPO, SRO, interim SRO or other), or correct its details."""
     _require(permissions.hsb_can_record_order(actor, referral))
-    _lock(referral)
+    core.referral_lock(referral)
     if order.referral_id != referral.pk:
         raise ValidationError("That order is not on this case")
     is_new = order.pk is None
@@ -467,7 +460,7 @@ def order_event_add(*, referral: Referral, actor, event: OrderEvent, expected_ve
     """Record a variation, renewal, breach or discharge. A discharge ends the order; a renewal or variation with a
     new end date moves the order's end date."""
     _require(permissions.hsb_can_record_order(actor, referral))
-    _lock(referral)
+    core.referral_lock(referral)
     order = Order.objects.select_for_update().get(pk=event.order_id)
     if order.referral_id != referral.pk or event.referral_id != referral.pk:
         raise ValidationError("That order is not on this case")

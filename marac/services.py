@@ -46,7 +46,7 @@ from marac.models import (
 )
 from referrals import reminders
 from referrals.models import EventKind, Pathway, Person, PersonRole, Referral, ReminderKind, Status, name_key
-from referrals.services import attributed, event_record, referral_part_save
+from referrals.services import attributed, event_record, referral_lock, referral_part_save
 from svd_portal.lib.working_days import deadline_after, end_of_working_day, subtract_working_days
 
 logger = logging.getLogger(__name__)
@@ -58,10 +58,6 @@ EARLIER_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.OPEN, Status.CLOSE
 
 class MeetingRefused(Exception):
     """The meeting is not in a state that allows this, or the request does not make sense for it."""
-
-
-def _lock_referral(referral: Referral) -> Referral:
-    return Referral.objects.select_for_update().get(pk=referral.pk)
 
 
 def _save(instance, actor, reason: str):
@@ -302,7 +298,7 @@ def repeat_detect(*, referral: Referral, actor, today: datetime.date | None = No
 @transaction.atomic
 def possible_repeat_decide(*, possible: PossibleRepeat, actor, confirm: bool, note: str = "") -> PossibleRepeat:
     permissions.require(permissions.can_decide_repeats(actor))
-    referral = _lock_referral(possible.referral)
+    referral = referral_lock(possible.referral)
     possible = PossibleRepeat.objects.select_for_update().select_related("earlier").get(pk=possible.pk)
     if possible.status != RepeatStatus.PENDING:
         raise ValidationError("A coordinator has already decided this possible repeat")
@@ -404,7 +400,7 @@ def meeting_cases_add(*, meeting: Meeting, actor, referrals: Iterable[Referral])
     position = _listed(meeting).aggregate(last=Max("position"))["last"] or 0
     added = []
     for referral in referrals:
-        referral = _lock_referral(referral)
+        referral = referral_lock(referral)
         problem = listing_problem(referral)
         if problem:
             raise MeetingRefused(problem)
@@ -445,7 +441,7 @@ def meeting_case_remove(*, meeting_case: MeetingCase, actor, reason: str) -> Mee
     meeting_case.removed_by = actor
     meeting_case.removal_reason = reason
     _save(meeting_case, actor, "meeting_case_remove")
-    referral = _lock_referral(meeting_case.referral)
+    referral = referral_lock(meeting_case.referral)
     permissions.referral_access_sync(referral)
     waiting_refresh(referral)
     event_record(
@@ -491,7 +487,7 @@ def meeting_publish(*, meeting: Meeting, actor) -> Meeting:
     meeting.published_at = timezone.now()
     _save(meeting, actor, "meeting_publish")
     for case in listed:
-        referral = _lock_referral(case.referral)
+        referral = referral_lock(case.referral)
         permissions.referral_access_sync(referral)
         event_record(
             referral=referral,
@@ -647,7 +643,7 @@ def action_create(
         raise MeetingRefused("That case is no longer on the list")
     if not agency.is_active:
         raise ValidationError({"agency": "That agency is no longer active"})
-    referral = _lock_referral(meeting_case.referral)
+    referral = referral_lock(meeting_case.referral)
     action = _save(
         Action(
             meeting_case=meeting_case,
@@ -685,7 +681,7 @@ def action_update(*, action: Action, actor, status: str, note: str = "") -> Acti
     action.status_reported_at = timezone.now()
     action.status_reported_by = actor
     _save(action, actor, "action_update")
-    referral = _lock_referral(action.referral)
+    referral = referral_lock(action.referral)
     if previous != status:
         permissions.referral_access_sync(referral)
         event_record(

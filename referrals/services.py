@@ -72,8 +72,9 @@ def event_record(
     )
 
 
-def _lock(referral: Referral, expected_version: int | None) -> Referral:
-    """Lock the referral row; refuse if it has moved on since the user loaded it."""
+def referral_lock(referral: Referral, expected_version: int | None = None) -> Referral:
+    """Lock the referral row (before any row that belongs to it, so locks are always taken in one order); refuse
+    if it has moved on since the user loaded it. Pathway services lock through this too."""
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(locked)
@@ -112,7 +113,7 @@ def referral_update(
     *, referral: Referral, actor, data: dict[str, Any], expected_version: int | None, section: str = ""
 ) -> Referral:
     """Change fields on the referral itself (summary, consent...)."""
-    locked = _lock(referral, expected_version)
+    locked = referral_lock(referral, expected_version)
     for name, value in data.items():
         setattr(locked, name, value)
     _bump(locked, actor, f"referral_update:{section}")
@@ -141,7 +142,7 @@ def referral_part_save(
     """Save a row that belongs to the referral (a person, pathway details), under the referral's version.
     A pathway app may name the timeline event itself (`event_summary`, no personal data): it is then recorded
     as a pathway event instead of "Updated: <section>"."""
-    locked = _lock(referral, expected_version)
+    locked = referral_lock(referral, expected_version)
     is_new = instance.pk is None
     attributed(instance, actor)
     instance._change_reason = f"referral_part_save:{section}"
@@ -165,7 +166,7 @@ def referral_part_save(
 
 @transaction.atomic
 def person_remove(*, referral: Referral, actor, person: Person, expected_version: int | None) -> None:
-    locked = _lock(referral, expected_version)
+    locked = referral_lock(referral, expected_version)
     if person.referral_id != locked.pk:
         raise ValidationError("That person is not on this referral")
     if person.role == PersonRole.SUBJECT:
@@ -198,7 +199,7 @@ def referral_transition(
     *, referral: Referral, actor, name: str, reason: str = "", expected_version: int | None = None
 ) -> Referral:
     """Move a referral through its workflow (submit, accept, decline, open, close, reopen)."""
-    locked = _lock(referral, expected_version)
+    locked = referral_lock(referral, expected_version)
     transition: Transition = check_transition(locked.status, name)
     if not permissions.can_transition(actor, locked, transition):
         raise InvalidTransition("You cannot do that to this referral")
@@ -277,7 +278,7 @@ def share_problem(*, referral: Referral, request: ShareRequest) -> str | None:
 
 @transaction.atomic
 def referral_share(*, referral: Referral, actor, request: ShareRequest) -> ReferralShare:
-    locked = _lock(referral, None)
+    locked = referral_lock(referral, None)
     if not permissions.can_share(actor, locked):
         raise ShareRefused("Only the owning agency can share this referral")
     problem = share_problem(referral=locked, request=request)
@@ -309,7 +310,7 @@ def referral_share(*, referral: Referral, actor, request: ShareRequest) -> Refer
 
 @transaction.atomic
 def referral_share_revoke(*, share: ReferralShare, actor, reason: str = "") -> ReferralShare:
-    locked = _lock(share.referral, None)
+    locked = referral_lock(share.referral, None)
     if not permissions.can_share(actor, locked):
         raise ShareRefused("Only the owning agency can revoke sharing")
     share = ReferralShare.objects.select_for_update().get(pk=share.pk)
