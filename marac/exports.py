@@ -6,14 +6,10 @@ never reaches the network or the file system, whatever text a case holds.
 
 from __future__ import annotations
 
-import re
-
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from svd_portal.lib.csv_export import csv_response
-
-_FILENAME_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+from svd_portal.lib.csv_export import attachment
 
 CASE_LIST_HEADER = [
     "Position",
@@ -72,10 +68,6 @@ def action_rows(groups) -> list[list]:
     ]
 
 
-def csv_download(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
-    return csv_response(filename, header, rows)
-
-
 def _refuse(url: str, *args, **kwargs):
     raise ValueError("MARAC PDF exports fetch nothing")
 
@@ -85,9 +77,4 @@ def pdf_download(filename: str, template: str, context: dict) -> HttpResponse:
 
     html = render_to_string(template, context)
     pdf = HTML(string=html, url_fetcher=_refuse).write_pdf(pdf_variant="pdf/ua-1")
-    safe = _FILENAME_SAFE.sub("-", filename).strip("-") or "export"
-    if not safe.endswith(".pdf"):
-        safe += ".pdf"
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{safe}"'
-    return response
+    return attachment(pdf, filename=filename, extension=".pdf", content_type="application/pdf")

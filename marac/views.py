@@ -443,7 +443,7 @@ def meeting_cases_export(request, public_id, fmt):
         request, [row.referral for row in rows], AccessAction.EXPORT_CSV if fmt == "csv" else AccessAction.EXPORT_PDF
     )
     if fmt == "csv":
-        return exports.csv_download(filename, exports.CASE_LIST_HEADER, exports.case_list_rows(rows))
+        return csv_response(filename, exports.CASE_LIST_HEADER, exports.case_list_rows(rows))
     return exports.pdf_download(
         filename,
         "marac/pdf/case_list.html",
@@ -459,7 +459,7 @@ def actions_export(request, fmt):
     _export_log(request, referrals, AccessAction.EXPORT_CSV if fmt == "csv" else AccessAction.EXPORT_PDF)
     filename = f"marac-actions-{timezone.localdate():%Y-%m-%d}"
     if fmt == "csv":
-        return exports.csv_download(filename, exports.ACTION_HEADER, exports.action_rows(groups))
+        return csv_response(filename, exports.ACTION_HEADER, exports.action_rows(groups))
     return exports.pdf_download(filename, "marac/pdf/actions.html", {"groups": groups, "today": timezone.localdate()})
 
 

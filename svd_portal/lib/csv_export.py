@@ -43,11 +43,17 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
     return buffer.getvalue()
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    """An attachment download with a safe file name; never cached (NoStoreMiddleware also applies)."""
+def attachment(content: bytes, *, filename: str, extension: str, content_type: str) -> HttpResponse:
+    """A download (CSV, PDF) under a safe file name: letters, digits, dot, dash and underscore only."""
     safe = _FILENAME_SAFE.sub("-", filename).strip("-") or "export"
-    if not safe.endswith(".csv"):
-        safe += ".csv"
-    response = HttpResponse(("\ufeff" + csv_text(header, rows)).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    if not safe.endswith(extension):
+        safe += extension
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{safe}"'
     return response
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    """An attachment download with a safe file name; never cached (NoStoreMiddleware also applies)."""
+    content = ("\ufeff" + csv_text(header, rows)).encode("utf-8")
+    return attachment(content, filename=filename, extension=".csv", content_type="text/csv; charset=utf-8")
