@@ -46,7 +46,7 @@ from marac.models import (
 )
 from referrals import reminders
 from referrals.models import EventKind, Pathway, Person, PersonRole, Referral, ReminderKind, Status, name_key
-from referrals.services import attributed, event_record, referral_lock, referral_part_save
+from referrals.services import attributed, event_record, referral_lock, referral_part_save, referrals_lock
 from svd_portal.lib.working_days import deadline_after, end_of_working_day, subtract_working_days
 
 logger = logging.getLogger(__name__)
@@ -478,7 +478,7 @@ def meeting_publish(*, meeting: Meeting, actor) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != MeetingStatus.DRAFT:
         raise MeetingRefused("The case list for this meeting has already been published")
-    listed = list(_listed(meeting).select_related("referral"))
+    listed = list(_listed(meeting))
     if not listed:
         raise MeetingRefused("Add at least one case before publishing the case list")
     if not MeetingAgency.objects.filter(meeting=meeting, withdrawn_at__isnull=True).exists():
@@ -486,8 +486,9 @@ def meeting_publish(*, meeting: Meeting, actor) -> Meeting:
     meeting.status = MeetingStatus.PUBLISHED
     meeting.published_at = timezone.now()
     _save(meeting, actor, "meeting_publish")
+    locked = referrals_lock([case.referral_id for case in listed])
     for case in listed:
-        referral = referral_lock(case.referral)
+        referral = locked[case.referral_id]
         permissions.referral_access_sync(referral)
         event_record(
             referral=referral,

@@ -81,6 +81,16 @@ def referral_lock(referral: Referral, expected_version: int | None = None) -> Re
     return locked
 
 
+def referrals_lock(pks) -> dict[int, Referral]:
+    """Lock several referral rows in one query (not one SELECT ... FOR UPDATE each), by primary key. The rows
+    are locked in primary-key order, so two services locking overlapping sets (two meetings publishing lists
+    that share a case) take the locks in the same order and cannot deadlock. No version check: callers that
+    lock many cases at once act on the cases as they now are, as `referral_lock` does without a version."""
+    return {
+        referral.pk: referral for referral in Referral.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    }
+
+
 def _bump(referral: Referral, actor, reason: str) -> None:
     referral.version += 1
     attributed(referral, actor)

@@ -1,9 +1,12 @@
 """List pages run a fixed number of queries whatever the number of rows (pinned; the same for few and many)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marac import services
+from referrals.models import ReferralEvent
 from tests import factories
 from tests.helpers import count_queries
 
@@ -81,3 +84,29 @@ def test_possible_repeats_page_has_a_fixed_query_count(personas, client_for, dja
     assert count_queries(coordinator, url) == few
     with django_assert_max_num_queries(POSSIBLE_REPEATS_PAGE):
         coordinator.get(url)
+
+
+def _referral_locks(personas, cases: int) -> list[str]:
+    """Publish a meeting listing `cases` accepted cases; the referral row locks publishing took (their SQL)."""
+    meeting = factories.make_meeting(personas.coordinator, agencies=[personas.hospital])
+    listed = [factories.make_marac_referral(personas.owner, accept_by=personas.coordinator) for _ in range(cases)]
+    services.meeting_cases_add(meeting=meeting, actor=personas.coordinator, referrals=listed)
+    with CaptureQueriesContext(connection) as captured:
+        services.meeting_publish(meeting=meeting, actor=personas.coordinator)
+    published = ReferralEvent.objects.filter(summary__startswith="Case list published", referral__in=listed)
+    assert published.count() == cases  # each listed case still gets its own timeline event
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "referrals_referral"') and "FOR UPDATE" in query["sql"]
+    ]
+
+
+def test_publishing_locks_the_listed_cases_in_one_query(personas):
+    """One SELECT ... FOR UPDATE for the whole list, not one per case, in primary-key order so that two
+    meetings publishing lists with a case in common lock in the same order. (Publishing still does per-case
+    work after the lock: each case's access rows and its timeline event.)"""
+    for cases in (2, 5):
+        locks = _referral_locks(personas, cases)
+        assert len(locks) == 1, f"{cases} cases: {len(locks)} referral locks"
+        assert 'ORDER BY "referrals_referral"."id" ASC' in locks[0]
