@@ -809,51 +809,16 @@ def marac_referral_access(referral: Referral) -> dict[int, str]:
 
 
 # --- Scale (issue 8: benchmarks) ------------------------------------------------------------------------
-# The same set as referrals_visible_to, written the other way round for agencies that see few referrals
-# (docs/performance.md): with an Exists, PostgreSQL may walk the newest referrals probing the permission table
-# for each one, which for an agency that can see one referral in a thousand means a million probes for a page.
-# Here the agency's permission rows are read once (an InitPlan over an index-only scan) and the referrals are
-# fetched by primary key.
 
 
-def referrals_visible_by_rows(user, *, not_owned: bool = False) -> QuerySet[Referral]:
-    """referrals_visible_to, driven from the agency's permission rows: for lists of a sparse agency. With
-    not_owned, the agency's own referrals are taken out of the rows before any referral is read (an anti-join
-    of two index-only scans), which is what "Shared with my agency" needs."""
-    from django.db import connection
-
-    from referrals.models import Referral
-
-    agency = agency_of(user)
-    if agency is None or not can_see_cases(user):
-        return Referral.objects.none()
-    if connection.vendor != "postgresql":
-        visible = referrals_visible_to(user)
-        return visible.exclude(owner_agency=agency) if not_owned else visible
-    from django.contrib.postgres.expressions import ArraySubquery
-    from django.db.models import BooleanField, F, Func
-
-    rows = _group_perm_rows(agency.group_id)
-    if not_owned:
-        owned = Referral.objects.filter(pk=OuterRef("content_object_id"), owner_agency=agency)
-        rows = rows.filter(~Exists(owned))
-    any_of = Func(
-        F("pk"),
-        ArraySubquery(rows.values("content_object_id")),
-        arg_joiner=" = ANY(",
-        template="(%(expressions)s))",
-        output_field=BooleanField(),
-    )
-    return Referral.objects.filter(any_of)
-
-
-def referral_permission_rows(user) -> QuerySet:
-    """The user's agency's view rows in the permission table (counting them counts what it can see: an
-    index-only scan)."""
+def shared_case_rows(user) -> QuerySet:
+    """The view rows of the user's agency for referrals it does not own ("Shared with my agency"), newest case
+    first: one walk of ref_perm_list_idx, whose entries carry the order (docs/performance.md). Counting them
+    counts that list. The same set as referrals_visible_to less the agency's own referrals."""
     agency = agency_of(user)
     if agency is None or not can_see_cases(user):
         return _perm_model().objects.none()
-    return _group_perm_rows(agency.group_id)
+    return _group_perm_rows(agency.group_id).filter(by_owner=False).order_by("-case_created_at", "-content_object_id")
 
 
 # Counts of what an agency can see change only when its view rows do, and referral_access_sync is their only

@@ -1010,11 +1010,25 @@ def permission_rows_insert(ctx: BenchContext, where: str, params: dict) -> int:
         f"UNION ALL SELECT r.id, a.group_id, CASE WHEN s.level = 'contribute' THEN 2 ELSE 1 END FROM {share_t} s "
         f"JOIN {ref_table} r ON r.id = s.referral_id JOIN {agency_t} a ON a.id = s.agency_id "
         f"WHERE {where} AND s.revoked_at IS NULL AND r.status <> 'draft'), "
-        "best AS MATERIALIZED (SELECT id, g, max(lvl) AS lvl FROM src GROUP BY id, g) "
-        f"INSERT INTO {table('referrals.ReferralGroupObjectPermission')} (group_id, permission_id, content_object_id) "
-        f"SELECT g, {ctx.view_perm}, id FROM best UNION ALL SELECT g, {ctx.change_perm}, id FROM best WHERE lvl = 2"
+        "best AS MATERIALIZED (SELECT id, g, max(lvl) AS lvl FROM src GROUP BY id, g), "
+        f"rows AS (SELECT b.g, {ctx.view_perm} AS p, b.id FROM best b UNION ALL "
+        f"SELECT b.g, {ctx.change_perm}, b.id FROM best b WHERE b.lvl = 2) "
+        f"{_permission_rows_sql('rows')}"
     )
     return execute(sql, params)
+
+
+def _permission_rows_sql(source: str) -> str:
+    """INSERT permission rows from `source` (columns: group id, permission id, referral id), with the columns
+    ReferralGroupObjectPermission.save copies from the referral: its created_at, and whether the group is the
+    owning agency's."""
+    ref_t, agency_t = table("referrals.Referral"), table("accounts.Agency")
+    return (
+        f"INSERT INTO {table('referrals.ReferralGroupObjectPermission')} "
+        "(group_id, permission_id, content_object_id, case_created_at, by_owner) "
+        f"SELECT n.g, n.p, n.id, r.created_at, o.group_id = n.g FROM {source} AS n(g, p, id) "
+        f"JOIN {ref_t} r ON r.id = n.id JOIN {agency_t} o ON o.id = r.owner_agency_id"
+    )
 
 
 def permission_grant(ctx: BenchContext, select_sql: str, params: dict | None = None) -> int:
@@ -1022,14 +1036,13 @@ def permission_grant(ctx: BenchContext, select_sql: str, params: dict | None = N
     there yet: for pathway apps whose access providers grant more (MARAC meeting attendees). Written with
     EXCEPT, not ON CONFLICT or NOT EXISTS, because the indexes may be dropped while loading."""
     perm_t, agency_t = table("referrals.ReferralGroupObjectPermission"), table("accounts.Agency")
-    sql = (
-        f"INSERT INTO {perm_t} (group_id, permission_id, content_object_id) "
-        f"SELECT a.group_id, {ctx.view_perm}, x.referral_id FROM ({select_sql}) AS x(referral_id, agency_id) "
+    new = (
+        f"(SELECT a.group_id, {ctx.view_perm}, x.referral_id FROM ({select_sql}) AS x(referral_id, agency_id) "
         f"JOIN {agency_t} a ON a.id = x.agency_id "
         f"EXCEPT SELECT group_id, permission_id, content_object_id FROM {perm_t} WHERE permission_id = {ctx.view_perm} "
-        "AND content_object_id BETWEEN %(lo)s AND %(hi)s"
+        "AND content_object_id BETWEEN %(lo)s AND %(hi)s)"
     )
-    return execute(sql, params)
+    return execute(_permission_rows_sql(new), params)
 
 
 # --- Indexes: dropped for a large load, rebuilt after ----------------------------------------------

@@ -242,13 +242,16 @@ def case_list_cases(personas: dict[str, Persona], deep_page: int) -> list[BenchC
             f"SELECT r.id FROM {ref} r WHERE r.id = ANY(ARRAY(SELECT g.content_object_id FROM {perm} g "
             "WHERE g.group_id = %(group)s AND g.permission_id = %(view)s AND NOT EXISTS (SELECT 1 FROM "
             f"{ref} o WHERE o.id = g.content_object_id AND o.owner_agency_id = %(agency)s))) {order}",
+            # the agency's permission rows not its own, in list order (the columns they copy from the referral)
+            f"SELECT g.content_object_id FROM {perm} g WHERE g.group_id = %(group)s AND g.permission_id = %(view)s "
+            f"AND NOT g.by_owner ORDER BY g.case_created_at DESC, g.content_object_id DESC LIMIT {PAGE_SIZE} "
+            "OFFSET %(offset)s",
         ],
     }
     counts = {
         "mine": f"SELECT count(*) FROM {ref} WHERE owner_agency_id = %(agency)s",
         "shared": (
-            f"SELECT (SELECT count(*) FROM {perm} WHERE group_id = %(group)s AND permission_id = %(view)s) "
-            f"- (SELECT count(*) FROM {ref} WHERE owner_agency_id = %(agency)s)"
+            f"SELECT count(*) FROM {perm} WHERE group_id = %(group)s AND permission_id = %(view)s AND NOT by_owner"
         ),
     }
     cases = []

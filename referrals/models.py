@@ -157,9 +157,35 @@ class Referral(models.Model):
 
 
 class ReferralGroupObjectPermission(GroupObjectPermissionBase):
-    """Guardian's direct foreign-key permission row: an agency's group may view (or change) a referral."""
+    """Guardian's direct foreign-key permission row: an agency's group may view (or change) a referral.
+
+    Two columns copy the referral so that an agency's case lists are one index walk of its own rows
+    (docs/performance.md): `case_created_at` (the list order) and `by_owner` (the row is the owning agency's,
+    so "Shared with my agency" is the rows without it). Neither ever goes stale: a referral's created_at and
+    owner are set when it is created and never change. They are filled on save, which is how guardian's
+    assign_perm writes a row (accounts.permissions.referral_access_sync is the only writer); they decide no
+    access, only order and which list a visible case appears in."""
 
     content_object = models.ForeignKey(Referral, on_delete=models.CASCADE)
+    case_created_at = models.DateTimeField(editable=False)
+    by_owner = models.BooleanField(editable=False)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        indexes = [
+            models.Index(
+                fields=["group", "permission", "by_owner", "-case_created_at", "-content_object"],
+                name="ref_perm_list_idx",
+            )
+        ]
+
+    def copy_from_referral(self) -> None:
+        referral = self.content_object
+        self.case_created_at = referral.created_at
+        self.by_owner = referral.owner_agency.group_id == self.group_id
+
+    def save(self, *args, **kwargs):
+        self.copy_from_referral()
+        super().save(*args, **kwargs)
 
 
 class ReferralUserObjectPermission(UserObjectPermissionBase):

@@ -9,8 +9,7 @@ from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet, Subquery, Value, prefetch_related_objects
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.text import capfirst
 
 from accounts import permissions
@@ -57,10 +56,15 @@ def page_number(raw: Any) -> int:
         return 1
 
 
+def page_start(*, number: int, total: int, page_size: int) -> tuple[int, int]:
+    """(the page number, kept within the pages there are; the offset of its first item)."""
+    number = min(number, max(1, -(-total // page_size)))
+    return number, (number - 1) * page_size
+
+
 def paginate(queryset: QuerySet, *, number: int, total: int, page_size: int | None = None) -> Page:
     size = page_size or settings.SVD_PAGE_SIZE
-    number = min(number, max(1, -(-total // size)))
-    start = (number - 1) * size
+    number, start = page_start(number=number, total=total, page_size=size)
     return Page(items=list(queryset[start : start + size]), number=number, total=total, page_size=size)
 
 
@@ -92,73 +96,40 @@ class CaseFilters:
 
 
 def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Page:
-    """ "My agency's cases" (scope="mine") or "Shared with my agency" (scope="shared").
+    """ "My agency's cases" (scope="mine") or "Shared with my agency" (scope="shared"), newest first.
 
-    Query shapes follow performance.md and docs/performance.md. The unfiltered count of shared cases is two
-    counts of index-only scans. The page is found as ids first (an index-only walk down created_at) and only
-    its 25 rows are then fetched, so a deep page skips index entries rather than table rows. For "shared", an
-    agency that sees few of the referrals has its page driven from its permission rows instead of walking the
-    newest referrals probing the permission table (which, for one case in a thousand, probes thousands of rows
-    per case shown). Unfiltered counts are cached until the agency's access changes
-    (permissions.access_counts_cached)."""
+    Query shapes: docs/performance.md. A page's 25 ids are found first by an index-only walk and only their rows
+    are then fetched, so a deep page skips index entries rather than table rows. Unfiltered, "shared" walks the
+    agency's own permission rows (ref_perm_list_idx: the rows carry the case's created_at and whether they are
+    the owner's), so its count and any page cost the same for an agency that sees one case in a thousand as
+    for the hub that sees half. "Mine" walks the referrals by owner. Unfiltered counts are cached until the
+    agency's access changes (permissions.access_counts_cached)."""
     size = settings.SVD_PAGE_SIZE
     agency = permissions.agency_of(user)
     if agency is None or not permissions.can_see_cases(user):
         return Page(items=[], number=1, total=0, page_size=size)
-    if scope == "shared":
-        queryset = permissions.referrals_visible_to(user).exclude(owner_agency=agency)
-        if filters.any:
-            total = filters.apply(queryset).count()
-        else:
-            visible, owned, newest = permissions.access_counts_cached(
-                agency, "shared", lambda: _shared_counts(user, agency)
-            )
-            total = max(0, visible - owned)
-            number = min(number, max(1, -(-total // size)))
-            # Walking the newest referrals visits about (page end) x (all referrals / shared) of them, each a
-            # table row and a probe; driving from the permission rows reads the shared ones by key after two
-            # index-only scans (the agency's rows less its own referrals), about eight entries to a lookup.
-            if total and number * size * newest > total * (total + (visible + owned) / 8):
-                queryset = permissions.referrals_visible_by_rows(user, not_owned=True)
-    else:
-        queryset = Referral.objects.filter(owner_agency=agency)
-        if filters.any:
-            total = filters.apply(queryset).count()
-        else:
-            total = permissions.access_counts_cached(agency, "mine", queryset.count)
-    number = min(number, max(1, -(-total // size)))
-    start = (number - 1) * size
     ordering = ("-created_at", "-id")
-    ids = filters.apply(queryset).order_by(*ordering).values("pk")[start : start + size]
+    if scope == "shared" and not filters.any:
+        rows = permissions.shared_case_rows(user)
+        total = permissions.access_counts_cached(agency, "shared-rows", rows.count)
+        ids = rows.values("content_object_id")
+    else:
+        if scope == "shared":
+            base = permissions.referrals_visible_to(user).exclude(owner_agency=agency)
+        else:
+            base = Referral.objects.filter(owner_agency=agency)
+        queryset = filters.apply(base)
+        # (unfiltered, only "mine" comes here)
+        total = queryset.count() if filters.any else permissions.access_counts_cached(agency, "mine", queryset.count)
+        ids = queryset.order_by(*ordering).values("pk")
+    number, start = page_start(number=number, total=total, page_size=size)
     items = (
-        Referral.objects.filter(pk__in=ids)
+        Referral.objects.filter(pk__in=ids[start : start + size])
         .select_related("owner_agency")
         .prefetch_related(_subjects_prefetch())
         .order_by(*ordering)
     )
     return Page(items=list(items) if total else [], number=number, total=total, page_size=size)
-
-
-def _count(queryset: QuerySet) -> Coalesce:
-    """COUNT(*) of a queryset as a scalar subquery (index-only where an index covers its filter)."""
-    return Coalesce(Subquery(queryset.order_by().values(_k=Value(1)).annotate(_n=Count("*")).values("_n")[:1]), 0)
-
-
-def _shared_counts(user, agency) -> tuple[int, int, int]:
-    """(referrals the agency can see, referrals it owns, the newest referral id: about how many there are), in
-    one query of three index-only scalar subqueries."""
-    from accounts.models import Agency
-
-    return (
-        Agency.objects.filter(pk=agency.pk)
-        .annotate(
-            visible=_count(permissions.referral_permission_rows(user)),
-            owned=_count(Referral.objects.filter(owner_agency=agency)),
-            newest=Coalesce(Subquery(Referral.objects.order_by("-pk").values("pk")[:1]), 0),
-        )
-        .values_list("visible", "owned", "newest")
-        .get()
-    )
 
 
 def case_search(*, user, query: str, limit: int = 50) -> list[Referral]:

@@ -173,6 +173,8 @@ def bulk_referrals(actor: User, count: int, *, shared_with: Agency | None = None
         ]
         if shared_with is not None:
             rows.append(ReferralGroupObjectPermission(group=shared_with.group, permission=view, content_object=r))
+    for row in rows:
+        row.copy_from_referral()  # what save() does, which bulk_create skips
     ReferralGroupObjectPermission.objects.bulk_create(rows)
     return referrals
 

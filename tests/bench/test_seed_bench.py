@@ -43,10 +43,11 @@ def seeded(django_db_setup, django_db_blocker):
             call_command("flush", interactive=False, verbosity=0)
 
 
-def _perm_rows(referral_ids) -> set[tuple[int, int, int]]:
+def _perm_rows(referral_ids) -> set[tuple]:
+    """The permission rows, with the columns they copy from the referral (the list order, the owner's row)."""
     return set(
         ReferralGroupObjectPermission.objects.filter(content_object_id__in=referral_ids).values_list(
-            "group_id", "permission_id", "content_object_id"
+            "group_id", "permission_id", "content_object_id", "case_created_at", "by_owner"
         )
     )
 
@@ -172,8 +173,8 @@ def test_refuses_fewer_users_than_agencies():
 
 
 def test_shared_list_pages_are_the_visible_cases_not_owned_newest_first(seeded):
-    """Whichever shape selectors.case_list picks (walking the newest referrals for the hub, the permission rows
-    for the sparse agencies), each page is the next 25 of visible-and-not-owned, newest first."""
+    """For the hub (half the referrals) and sparse agencies alike, each page of the shared list (a walk of the
+    agency's permission rows) is the next 25 of visible-and-not-owned, newest first."""
     from django.db.models import Exists, OuterRef
 
     from referrals import selectors
@@ -203,21 +204,23 @@ def test_shared_list_pages_are_the_visible_cases_not_owned_newest_first(seeded):
         assert [r.pk for r in mine.items] == [r.pk for r in owned[start : start + mine.page_size]]
 
 
-def test_the_shape_follows_the_density(seeded):
-    """The hub sees half the referrals: its page walks the newest. A small agency sees a few: its page is read
-    from its permission rows (docs/performance.md)."""
-    from django.test.utils import CaptureQueriesContext
-
-    from referrals import selectors
-
-    hub = PathwayHub.objects.get(pathway="marac").agency_id
-    shared_to = ReferralShare.objects.filter(revoked_at__isnull=True).exclude(agency_id=hub)
-    sparse = shared_to.values_list("agency_id", flat=True).order_by("agency_id").first()
-    for agency_id, driven_by_rows in ((hub, False), (sparse, True)):
-        user = _member(agency_id, is_caseworker=True)
-        with CaptureQueriesContext(connection) as captured:
-            selectors.case_list(user=user, scope="shared", filters=selectors.CaseFilters(), number=1)
-        assert any("= ANY(ARRAY(" in q["sql"] for q in captured.captured_queries) == driven_by_rows, agency_id
+def test_permission_rows_copy_the_referral_as_the_services_write_it(seeded):
+    """Every seeded permission row carries its referral's created_at and whether it is the owner's: the shared
+    list walks those columns, so one wrong row would put a case on the wrong list or out of order. The services
+    write the same (referral_access_sync after deleting a referral's rows)."""
+    wrong = ReferralGroupObjectPermission.objects.exclude(case_created_at=F("content_object__created_at"))
+    assert not wrong.exists()
+    owner_rows = ReferralGroupObjectPermission.objects.filter(group_id=F("content_object__owner_agency__group_id"))
+    assert owner_rows.filter(by_owner=True).count() == owner_rows.count() > 0
+    assert ReferralGroupObjectPermission.objects.filter(by_owner=True).count() == owner_rows.count()
+    assert ReferralGroupObjectPermission.objects.filter(by_owner=False).exists()
+    sample = list(Referral.objects.exclude(status=Status.DRAFT).filter(shares__isnull=False).distinct()[:20])
+    ids = [r.pk for r in sample]
+    seeded_rows = _perm_rows(ids)
+    ReferralGroupObjectPermission.objects.filter(content_object_id__in=ids).delete()
+    for referral in sample:
+        permissions.referral_access_sync(referral)
+    assert _perm_rows(ids) == seeded_rows
 
 
 def test_marac_and_hsb_rows(seeded):

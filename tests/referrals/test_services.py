@@ -171,6 +171,33 @@ def test_deleting_a_referral_leaves_no_permission_rows(personas):
     assert not ReferralGroupObjectPermission.objects.filter(content_object_id=pk).exists()
 
 
+def test_permission_rows_carry_the_referrals_order_and_owner(personas):
+    """The shared list walks the copies of created_at and "owner's row" on the permission rows, so every write
+    must fill them (save), and the migration that added them fills rows already there."""
+    import datetime
+
+    from django.apps import apps
+
+    referral = factories.make_submitted(personas.owner)
+    share(referral, personas.owner, personas.yjs)
+    rows = ReferralGroupObjectPermission.objects.filter(content_object=referral)
+    expected = {
+        (
+            row.group_id,
+            row.permission_id,
+            referral.created_at,
+            row.group_id == personas.owner.membership.agency.group_id,
+        )
+        for row in rows
+    }
+    assert {(r.group_id, r.permission_id, r.case_created_at, r.by_owner) for r in rows} == expected
+    assert {r.by_owner for r in rows} == {True, False}
+    rows.update(case_created_at=referral.created_at - datetime.timedelta(days=400), by_owner=True)
+    migration = __import__("referrals.migrations.0007_permission_list_columns", fromlist=["fill"])
+    migration.fill(apps, None)
+    assert {(r.group_id, r.permission_id, r.case_created_at, r.by_owner) for r in rows.all()} == expected
+
+
 def test_access_log_records_no_case_content(personas):
     referral = factories.make_submitted(personas.owner, first_name="Zebedee")
     row = services.access_log_record(user=personas.owner, referral=referral, action="view_case", page="x")
