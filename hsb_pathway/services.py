@@ -11,7 +11,6 @@ changed or met, keeps its reminder rows in step (referrals.reminders) and return
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -41,6 +40,7 @@ from hsb_pathway.workflow import REQUIREMENTS, StageMove, StageMoveRefused, chec
 from referrals import reminders
 from referrals import services as core
 from referrals.models import EventKind, Pathway, Referral, ReminderKind, Status
+from referrals.reminders import Obligation
 from svd_portal.lib.working_days import deadline_after
 
 ORDER_END_NOTICE_DAYS = 90
@@ -506,18 +506,6 @@ def order_event_add(*, referral: Referral, actor, event: OrderEvent, expected_ve
 # --- Obligations: each keeps its reminder rows in step (referrals.reminders) --------------------------
 
 
-@dataclass(frozen=True)
-class Obligation:
-    """Something the partnership owes on an HSB case. `key` is stable per obligation, so a reminder made from it
-    can be updated or cancelled idempotently. `due_at` None means nothing is owed now (met or cancelled)."""
-
-    key: str
-    referral_id: int
-    agency_id: int | None
-    what: str
-    due_at: datetime.datetime | None
-
-
 def _hub_or_owner(referral: Referral) -> int | None:
     return permissions.hub_agency_id(Pathway.HSB) or referral.owner_agency_id
 
@@ -532,13 +520,13 @@ def hsb_obligation_strategy_discussion(*, referral: Referral, actor=None) -> Obl
     live = referral.status in {Status.SUBMITTED, Status.ACCEPTED, Status.OPEN}
     due = strategy_due_at(referral) if live and not held else None
     obligation = Obligation(
+        kind=ReminderKind.HSB_STRATEGY_DISCUSSION,
         key=f"hsb-strategy-{referral.public_id}",
-        referral_id=referral.pk,
-        agency_id=_hub_or_owner(referral),
-        what="HSB strategy discussion due",
+        agency_ids=(_hub_or_owner(referral),),
         due_at=due,
+        referral=referral,
     )
-    return _remind(obligation, kind=ReminderKind.HSB_STRATEGY_DISCUSSION, referral=referral, actor=actor)
+    return reminders.obligation_keep(obligation, actor=actor)
 
 
 def _end_of_day(day: datetime.date | None) -> datetime.datetime | None:
@@ -553,25 +541,25 @@ def hsb_obligation_reassessment(*, assessment: Assessment, actor=None) -> Obliga
     referral = assessment.referral
     newest = Assessment.objects.filter(referral=referral).order_by("-assessed_on", "-id").first()
     obligation = Obligation(
+        kind=ReminderKind.HSB_AIM3_REASSESSMENT,
         key=f"hsb-reassessment-{referral.public_id}",
-        referral_id=referral.pk,
-        agency_id=_hub_or_owner(referral),
-        what="HSB re-assessment due",
+        agency_ids=(_hub_or_owner(referral),),
         due_at=_end_of_day(newest.next_assessment_on if newest else None),
+        referral=referral,
     )
-    return _remind(obligation, kind=ReminderKind.HSB_AIM3_REASSESSMENT, referral=referral, actor=actor)
+    return reminders.obligation_keep(obligation, actor=actor)
 
 
 def hsb_obligation_review(*, review: Review, actor=None) -> Obligation:
     """A scheduled review is due on its date; it is met when its outcome is recorded."""
     obligation = Obligation(
+        kind=ReminderKind.HSB_REVIEW,
         key=f"hsb-review-{review.public_id}",
-        referral_id=review.referral_id,
-        agency_id=_hub_or_owner(review.referral),
-        what="HSB review due",
+        agency_ids=(_hub_or_owner(review.referral),),
         due_at=None if review.held_on else _end_of_day(review.scheduled_for),
+        referral=review.referral,
     )
-    return _remind(obligation, kind=ReminderKind.HSB_REVIEW, referral=review.referral, actor=actor)
+    return reminders.obligation_keep(obligation, actor=actor)
 
 
 def hsb_obligation_order_end(*, order: Order, actor=None) -> Obligation:
@@ -581,24 +569,10 @@ def hsb_obligation_order_end(*, order: Order, actor=None) -> Obligation:
     if order.end_on and not order.discharged_on:
         due = _end_of_day(order.end_on - datetime.timedelta(days=ORDER_END_NOTICE_DAYS))
     obligation = Obligation(
+        kind=ReminderKind.HSB_ORDER_END,
         key=f"hsb-order-end-{order.public_id}",
-        referral_id=order.referral_id,
-        agency_id=order.applicant_agency_id,
-        what="HSB order end date approaching",
+        agency_ids=(order.applicant_agency_id,),
         due_at=due,
+        referral=order.referral,
     )
-    return _remind(obligation, kind=ReminderKind.HSB_ORDER_END, referral=order.referral, actor=actor)
-
-
-def _remind(obligation: Obligation, *, kind: str, referral: Referral, actor=None) -> Obligation:
-    """Keep the obligation's reminder rows in step with it (referrals.reminders, issue 6): created, moved, or
-    cancelled when it is met (`due_at` None), in the calling service's transaction."""
-    reminders.obligation_remind(
-        kind=kind,
-        key=obligation.key,
-        due_at=obligation.due_at,
-        agency_ids=(obligation.agency_id,),
-        referral=referral,
-        actor=actor,
-    )
-    return obligation
+    return reminders.obligation_keep(obligation, actor=actor)

@@ -46,6 +46,7 @@ from marac.models import (
 )
 from referrals import reminders
 from referrals.models import EventKind, Pathway, Person, PersonRole, Referral, ReminderKind, Status, name_key
+from referrals.reminders import Obligation
 from referrals.services import attributed, event_record, referral_lock, referral_part_save, referrals_lock
 from svd_portal.lib.working_days import deadline_after, end_of_working_day, subtract_working_days
 
@@ -699,34 +700,20 @@ def action_update(*, action: Action, actor, status: str, note: str = "") -> Acti
 # --- Obligations, for the reminders module ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Obligation:
-    """Something an agency must do by a time. `due_at` None means the obligation has been met or lifted.
-    `key` is unique per obligation, so re-sending the same description is idempotent. `link` is a path with no
-    case content in it."""
-
-    kind: str
-    key: str
-    agency_ids: tuple[int, ...]
-    due_at: datetime.datetime | None
-    link: str
-    referral_id: int | None = None
-
-
 def obligation_idva_contact_changed(*, referral: Referral) -> Obligation:
     """A high-risk MARAC referral: the IDVA service should contact the victim within 2 working days
     (domain.md 1.5). Addressed to the MARAC hub, whose coordinators make sure it happens.
-    Called on submission. Reminders engineer: create or refresh the reminder row from the Obligation."""
+    Called on submission."""
     hub = permissions.hub_agency_id(Pathway.MARAC)
     obligation = Obligation(
-        kind="marac_idva_contact",
+        kind=ReminderKind.MARAC_IDVA_CONTACT,
         key=f"marac_idva_contact:{referral.public_id}",
         agency_ids=(hub,) if hub else (),
         due_at=deadline_after(referral.submitted_at or timezone.now(), 2),
         link=reverse("referrals:detail", kwargs={"public_id": referral.public_id}),
-        referral_id=referral.pk,
+        referral=referral,
     )
-    return _remind(obligation, kind=ReminderKind.MARAC_IDVA_CONTACT, referral=referral)
+    return reminders.obligation_keep(obligation)
 
 
 def obligation_research_changed(*, meeting: Meeting) -> list[Obligation]:
@@ -738,37 +725,35 @@ def obligation_research_changed(*, meeting: Meeting) -> list[Obligation]:
         due = end_of_working_day(subtract_working_days(meeting.date, 1))
     agency_ids = MeetingAgency.objects.filter(meeting=meeting).values_list("agency_id", "withdrawn_at")
     link = reverse("marac:meeting", kwargs={"public_id": meeting.public_id})
+    label = f"MARAC on {meeting.date:%-d %B %Y}"  # no case in it: the meeting's research for every listed case
     obligations = [
         Obligation(
-            kind="marac_research",
+            kind=ReminderKind.MARAC_RESEARCH,
             key=f"marac_research:{meeting.public_id}:{agency_id}",
             agency_ids=(agency_id,),
             due_at=due if withdrawn_at is None else None,
             link=link,
+            label=label,
         )
         for agency_id, withdrawn_at in agency_ids
     ]
-    label = f"MARAC on {meeting.date:%-d %B %Y}"  # no case in it: the meeting's research for every listed case
-    return [_remind(o, kind=ReminderKind.MARAC_RESEARCH, label=label) for o in obligations]
+    return [reminders.obligation_keep(o) for o in obligations]
 
 
 def obligation_action_changed(*, action: Action) -> Obligation:
-    """A MARAC action is due at the end of its due date; reporting any status other than open lifts it.
+    """A MARAC action is due at the end of its due date; reporting any status other than open lifts it. Once
+    due, an overdue reminder comes back until a status is reported.
     Called when an action is agreed and whenever its status is reported."""
     obligation = Obligation(
-        kind="marac_action",
+        kind=ReminderKind.MARAC_ACTION_DUE,
+        overdue_kind=ReminderKind.MARAC_ACTION_OVERDUE,
         key=f"marac_action:{action.public_id}",
         agency_ids=(action.agency_id,),
         due_at=end_of_working_day(action.due_date) if action.status == ActionStatus.OPEN else None,
         link=reverse("marac:action", kwargs={"public_id": action.public_id}),
-        referral_id=action.referral_id,
-    )
-    return _remind(
-        obligation,
-        kind=ReminderKind.MARAC_ACTION_DUE,
-        overdue_kind=ReminderKind.MARAC_ACTION_OVERDUE,
         referral=action.referral,
     )
+    return reminders.obligation_keep(obligation)
 
 
 def obligation_repeat_review_changed(*, referral: Referral, heard_on: datetime.date) -> Obligation:
@@ -777,25 +762,11 @@ def obligation_repeat_review_changed(*, referral: Referral, heard_on: datetime.d
     moves the reminder on."""
     hub = permissions.hub_agency_id(Pathway.MARAC)
     obligation = Obligation(
-        kind="marac_repeat_review",
+        kind=ReminderKind.MARAC_REPEAT_REVIEW,
         key=f"marac_repeat_review:{referral.public_id}",
         agency_ids=(hub,) if hub else (),
         due_at=reminders.due_months_after(ReminderKind.MARAC_REPEAT_REVIEW, heard_on),
         link=reverse("referrals:detail", kwargs={"public_id": referral.public_id}),
-        referral_id=referral.pk,
+        referral=referral,
     )
-    return _remind(obligation, kind=ReminderKind.MARAC_REPEAT_REVIEW, referral=referral)
-
-
-def _remind(obligation: Obligation, *, kind: str, **kwargs) -> Obligation:
-    """Keep the obligation's reminder rows in step with it (referrals.reminders, issue 6): created, moved,
-    or cancelled when it is met, in this transaction."""
-    reminders.obligation_remind(
-        kind=kind,
-        key=obligation.key,
-        due_at=obligation.due_at,
-        agency_ids=obligation.agency_ids,
-        link=obligation.link,
-        **kwargs,
-    )
-    return obligation
+    return reminders.obligation_keep(obligation)

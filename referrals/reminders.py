@@ -310,6 +310,42 @@ def obligation_remind(
     ]
 
 
+@dataclass(frozen=True)
+class Obligation:
+    """Something agencies owe by a time, as a pathway app describes it (MARAC research, an HSB review...): one
+    shape for every app, kept in step by `obligation_keep`. `key` is stable per obligation, so describing it
+    again changes nothing; `due_at` None means it has been met or lifted. `kind` (and `overdue_kind`) are the
+    reminder kinds, as in obligation_remind. It is about `referral`, or, when it is not about one case, about
+    `label` (no personal data). `link` is a path with no case content in it (default: the case page)."""
+
+    kind: str
+    key: str
+    agency_ids: tuple[int | None, ...]
+    due_at: datetime.datetime | None
+    referral: Referral | None = None
+    link: str = ""
+    label: str = ""
+    overdue_kind: str | None = None
+
+
+def obligation_keep(obligation: Obligation, *, actor=None) -> Obligation:
+    """Keep a described obligation's reminders in step (obligation_remind: created, moved, or cancelled when it
+    is met), in the calling service's transaction. Returns the obligation, so that a pathway app's
+    obligation function can hand back what it described."""
+    obligation_remind(
+        kind=obligation.kind,
+        key=obligation.key,
+        due_at=obligation.due_at,
+        agency_ids=obligation.agency_ids,
+        referral=obligation.referral,
+        label=obligation.label,
+        link=obligation.link,
+        overdue_kind=obligation.overdue_kind,
+        actor=actor,
+    )
+    return obligation
+
+
 # --- Sweeping: claim due rows and hand them over ---------------------------------------------------
 
 

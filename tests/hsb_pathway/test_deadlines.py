@@ -95,7 +95,7 @@ def test_strategy_obligation_follows_the_case(personas):
     referral = factories.make_hsb_referral(personas.owner, received_at=at(2025, 6, 13, 16, 45))
     owed = services.hsb_obligation_strategy_discussion(referral=referral)
     assert owed.due_at == at(2025, 6, 16, 17, 0)
-    assert owed.agency_id == personas.childrens.pk
+    assert owed.agency_ids == (personas.childrens.pk,)
     assert owed.key == f"hsb-strategy-{referral.public_id}"
     factories.hsb_strategy(referral, hub, held_on=datetime.date(2025, 6, 16))
     assert services.hsb_obligation_strategy_discussion(referral=referral).due_at is None

@@ -192,6 +192,6 @@ def test_order_end_obligation(personas, case):
     )
     owed = services.hsb_obligation_order_end(order=order)
     assert owed.due_at.date() == datetime.date(2026, 12, 10)
-    assert owed.agency_id == personas.police.pk
+    assert owed.agency_ids == (personas.police.pk,)
     indefinite = factories.hsb_order(case, personas.owner, made_on=MADE)
     assert services.hsb_obligation_order_end(order=indefinite).due_at is None
