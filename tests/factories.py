@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -27,6 +28,7 @@ from referrals.models import (
     YouthViolenceDetail,
     YVRole,
 )
+from referrals.reporting.models import Direction, PeriodKind, Target, TargetType
 
 _agency_seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"  # noqa: S105
@@ -288,6 +290,19 @@ def hsb_intervention(referral: Referral, actor: User, **fields):
     )
 
 
+def hsb_review(referral: Referral, actor: User, **fields):
+    """A review through the service, scheduled a week ahead unless `scheduled_for` is given (with `held_on` and
+    `outcome`, already held)."""
+    from hsb_pathway import services as hsb_services
+    from hsb_pathway.models import Review
+
+    data = {"scheduled_for": timezone.localdate() + datetime.timedelta(days=7)}
+    data.update(fields)
+    return hsb_services.review_save(
+        referral=referral, actor=actor, review=Review(referral=referral, **data), expected_version=None
+    )
+
+
 def hsb_move(referral: Referral, actor: User, name: str, **kwargs):
     from hsb_pathway import services as hsb_services
 
@@ -496,6 +511,16 @@ def make_published_meeting(coordinator: User, referrals, *, agencies=(), **field
     return marac_services.meeting_publish(meeting=meeting, actor=coordinator)
 
 
+def set_attending(coordinator: User, meeting, agencies):
+    """Change which agencies attend `meeting` and nothing else about it, through the service the edit page
+    uses: an agency left out is withdrawn (on a published meeting it loses the access the list gave it at
+    once), one added is invited."""
+    from marac import services as marac_services
+
+    data = {name: getattr(meeting, name) for name in marac_services.MEETING_FIELDS}
+    return marac_services.meeting_update(meeting=meeting, actor=coordinator, data=data, agencies=list(agencies))
+
+
 # --- Reports (issue 7) -----------------------------------------------------------------------------
 
 _report_seq = itertools.count(1)
@@ -516,6 +541,32 @@ def add_action(coordinator: User, case, agency: Agency, *, days: int = 7, due_da
         agency=agency,
         due_date=due_date or timezone.localdate() + datetime.timedelta(days=days),
     )
+
+
+def make_target(
+    manager: User,
+    measure: str,
+    value,
+    *,
+    period_kind: str = PeriodKind.ROLLING_12,
+    year: int | None = None,
+    target_type: str = TargetType.ABSOLUTE,
+    direction: str = Direction.INCREASE,
+) -> Target:
+    """A target set by `manager` through the service (so with its history row): unless told, a number for the
+    rolling 12 months where an increase is good. `year` is for a financial or calendar year target."""
+    from referrals.reporting import services as reporting_services
+
+    target, _ = reporting_services.target_set(
+        actor=manager,
+        measure=measure,
+        period_kind=period_kind,
+        year=year,
+        target_type=target_type,
+        value=Decimal(value),
+        direction=direction,
+    )
+    return target
 
 
 def make_reported_referral(

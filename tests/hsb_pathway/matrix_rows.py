@@ -18,8 +18,8 @@ SEES_HSB_CASE = {"owner", "owner_manager", "shared"}
 def setup_world(world) -> None:
     from django.utils import timezone
 
-    from hsb_pathway.models import OrderEvent, OrderEventKind, Review
-    from hsb_pathway.services import order_event_add, review_save
+    from hsb_pathway.models import OrderEvent, OrderEventKind
+    from hsb_pathway.services import order_event_add
     from referrals import services
     from referrals.models import ShareLevel
     from tests import factories
@@ -37,12 +37,7 @@ def setup_world(world) -> None:
     factories.hsb_strategy(case, hub)
     factories.hsb_aim3(case, hub)
     intervention = factories.hsb_intervention(case, hub)
-    review = review_save(
-        referral=case,
-        actor=hub,
-        review=Review(referral=case, scheduled_for=timezone.localdate() + datetime.timedelta(days=30)),
-        expected_version=None,
-    )
+    review = factories.hsb_review(case, hub, scheduled_for=timezone.localdate() + datetime.timedelta(days=30))
     order = factories.hsb_order(case, p.owner)
     order_event_add(
         referral=case,

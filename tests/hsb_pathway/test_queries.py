@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from hsb_pathway.models import OrderEvent, OrderEventKind, Review
-from hsb_pathway.services import order_event_add, review_save
+from hsb_pathway.models import OrderEvent, OrderEventKind
+from hsb_pathway.services import order_event_add
 from tests import factories
 from tests.helpers import count_queries
 
@@ -37,12 +37,7 @@ def _fill(referral, personas, n):
     for i in range(n):
         factories.hsb_aim3(referral, hub, assessed_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=30 * i))
         factories.hsb_intervention(referral, hub)
-        review_save(
-            referral=referral,
-            actor=hub,
-            review=Review(referral=referral, scheduled_for=datetime.date.today() + datetime.timedelta(days=i)),  # noqa: DTZ011
-            expected_version=None,
-        )
+        factories.hsb_review(referral, hub, scheduled_for=datetime.date.today() + datetime.timedelta(days=i))  # noqa: DTZ011
         order = factories.hsb_order(referral, personas.owner, made_on=datetime.date(2024, 1, 1 + i))
         for day in (10, 11):
             order_event_add(

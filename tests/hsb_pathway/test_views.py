@@ -294,23 +294,12 @@ def test_review_validation(personas, case, hub):
         ).status_code
         == 200
     )
-    review = factories_review(case, personas)
+    review = factories.hsb_review(case, personas.hsb_coordinator)
     response = hub.post(url("review_outcome", case, review.public_id), {"outcome": "", "notes": "\x00"})
     body = response.content.decode()
     assert "Select outcome" in body  # the form's required message for the Outcome field (the model's needs a date)
     assert "Enter date held" in body
     assert hub.get(url("review_outcome", case, "00000000-0000-4000-8000-000000000000")).status_code == 404
-
-
-def factories_review(case, personas):
-    from hsb_pathway import services
-
-    return services.review_save(
-        referral=case,
-        actor=personas.hsb_coordinator,
-        review=Review(referral=case, scheduled_for=TODAY() + datetime.timedelta(days=7)),
-        expected_version=None,
-    )
 
 
 def test_adult_transition(personas, client_for):

@@ -56,15 +56,12 @@ def test_withdrawing_an_agency_takes_access_away_on_the_next_request(personas, c
     idva = client_for(personas.idva)
     hospital = client_for(personas.shared)
     assert idva.get(detail(marac_case)).status_code == 200
-    data = {name: getattr(published, name) for name in services.MEETING_FIELDS}
-    services.meeting_update(meeting=published, actor=personas.coordinator, data=data, agencies=[personas.hospital])
+    factories.set_attending(personas.coordinator, published, [personas.hospital])
     assert idva.get(detail(marac_case)).status_code == 404
     assert idva.get(reverse("marac:meeting", args=[published.public_id])).status_code == 404
     assert hospital.get(detail(marac_case)).status_code == 200
     # invited again: access again
-    services.meeting_update(
-        meeting=published, actor=personas.coordinator, data=data, agencies=[personas.hospital, personas.idva_service]
-    )
+    factories.set_attending(personas.coordinator, published, [personas.hospital, personas.idva_service])
     assert idva.get(detail(marac_case)).status_code == 200
 
 

@@ -144,15 +144,11 @@ def test_publishing_needs_cases_and_agencies(personas, client_for, marac_case):
     response = client.post(reverse("marac:meeting_publish", args=[meeting.public_id]))
     assert response.status_code == 200 and b"Add at least one case" in response.content
     services.meeting_cases_add(meeting=meeting, actor=personas.coordinator, referrals=[marac_case])
-    services.meeting_update(meeting=meeting, actor=personas.coordinator, data=_data(meeting), agencies=[])
+    factories.set_attending(personas.coordinator, meeting, [])
     response = client.post(reverse("marac:meeting_publish", args=[meeting.public_id]))
     assert b"Choose the agencies attending" in response.content
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.DRAFT
-
-
-def _data(meeting):
-    return {name: getattr(meeting, name) for name in services.MEETING_FIELDS}
 
 
 def test_publishing_emails_attending_agencies_a_link_without_case_content(personas, published, marac_case):
@@ -243,9 +239,7 @@ def test_a_held_meeting_cannot_be_changed(personas, client_for, published):
     client = client_for(personas.coordinator)
     assert client.get(reverse("marac:meeting_edit", args=[published.public_id])).status_code == 403
     with pytest.raises(services.MeetingRefused):
-        services.meeting_update(
-            meeting=published, actor=personas.coordinator, data=_data(published), agencies=[personas.hospital]
-        )
+        factories.set_attending(personas.coordinator, published, [personas.hospital])
 
 
 @pytest.mark.parametrize("value", ["", "x" * 2_001, "a\x00b"])

@@ -42,8 +42,7 @@ def test_research_is_due_the_working_day_before_the_meeting(personas, marac_case
 
 
 def test_withdrawn_agencies_and_held_meetings_lift_the_research_obligation(personas, published):
-    data = {name: getattr(published, name) for name in services.MEETING_FIELDS}
-    services.meeting_update(meeting=published, actor=personas.coordinator, data=data, agencies=[personas.hospital])
+    factories.set_attending(personas.coordinator, published, [personas.hospital])
     by_agency = {o.agency_ids[0]: o.due_at for o in services.obligation_research_changed(meeting=published)}
     assert by_agency[personas.idva_service.pk] is None and by_agency[personas.hospital.pk] is not None
     published.status = "held"

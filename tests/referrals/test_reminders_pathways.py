@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hsb_pathway import services as hsb_services
-from hsb_pathway.models import Review
 from marac import services as marac_services
 from referrals import reminders, services
 from referrals.models import Notification, Reminder, ReminderKind, ReminderState
@@ -73,8 +72,7 @@ def test_research_reminders_go_to_attending_agencies_and_lift_when_withdrawn_or_
     assert notification.user == personas.shared
     assert (notification.reference, notification.link) == (hospital.label, hospital.link)
     # the IDVA service withdraws: its reminder is cancelled; holding the meeting lifts the rest
-    data = {name: getattr(meeting, name) for name in marac_services.MEETING_FIELDS}
-    marac_services.meeting_update(meeting=meeting, actor=personas.coordinator, data=data, agencies=[personas.hospital])
+    factories.set_attending(personas.coordinator, meeting, [personas.hospital])
     assert rows(K.MARAC_RESEARCH, state=ReminderState.CANCELLED, agency=personas.idva_service).exists()
 
 
@@ -144,8 +142,7 @@ def test_reassessment_and_review_reminders_follow_their_dates(personas):
     assert second.due_at == start_of_working_day(subtract_working_days(second_date, 5))
 
     review_date = timezone.localdate() + datetime.timedelta(days=40)
-    review = Review(referral=referral, scheduled_for=review_date)
-    hsb_services.review_save(referral=referral, actor=personas.hsb_coordinator, review=review, expected_version=None)
+    factories.hsb_review(referral, personas.hsb_coordinator, scheduled_for=review_date)
     reminder = rows(K.HSB_REVIEW, referral=referral).get()
     assert reminder.due_at == start_of_working_day(subtract_working_days(review_date, 2))
 

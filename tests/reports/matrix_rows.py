@@ -5,8 +5,6 @@ manager). Targets are set by managers. Outside data and the population figure ar
 administrators, who are not matrix personas: every persona gets 403 there (tests/reports/test_views.py signs
 a system administrator in for the happy path)."""
 
-from decimal import Decimal
-
 from tests.matrix import FORBIDDEN, LOGIN, MISSING, NOT_FOUND, OK, Spec, role_page
 
 REPORT_ROLES = {"owner", "owner_manager", "outsider", "shared", "coordinator", "yv_coordinator", "idva"}
@@ -14,19 +12,12 @@ MANAGERS = {"owner_manager"}
 
 
 def setup_world(world):
-    from referrals.reporting import services
-    from referrals.reporting.models import Direction, PeriodKind, ReportMeasure, TargetType
+    from referrals.reporting.models import ReportMeasure, TargetType
+    from tests import factories
 
-    target, _ = services.target_set(
-        actor=world.personas.owner_manager,
-        measure=ReportMeasure.MARAC_REFERRALS,
-        period_kind=PeriodKind.ROLLING_12,
-        year=None,
-        target_type=TargetType.PERCENT_CHANGE,
-        value=Decimal("10"),
-        direction=Direction.INCREASE,
+    world.extra["report_target"] = factories.make_target(
+        world.personas.owner_manager, ReportMeasure.MARAC_REFERRALS, 10, target_type=TargetType.PERCENT_CHANGE
     )
-    world.extra["report_target"] = target
 
 
 def target_kwargs(world, target):

@@ -63,32 +63,11 @@ def test_the_previous_financial_year_once_complete(report_world):
 
 def test_percentage_and_absolute_targets_with_their_status(report_world):
     manager = report_world.personas.owner_manager
-    services.target_set(
-        actor=manager,
-        measure=ReportMeasure.MARAC_REFERRALS,
-        period_kind=PeriodKind.FINANCIAL_YEAR,
-        year=2025,
-        target_type=TargetType.PERCENT_CHANGE,
-        value=Decimal("10"),
-        direction=Direction.INCREASE,
-    )
-    services.target_set(
-        actor=manager,
-        measure=ReportMeasure.YV_KNIFE_INJURIES,
-        period_kind=PeriodKind.FINANCIAL_YEAR,
-        year=2025,
-        target_type=TargetType.ABSOLUTE,
-        value=Decimal("2"),
-        direction=Direction.DECREASE,
-    )
-    services.target_set(  # another year's target does not apply
-        actor=manager,
-        measure=ReportMeasure.YV_REFERRALS,
-        period_kind=PeriodKind.FINANCIAL_YEAR,
-        year=2024,
-        target_type=TargetType.ABSOLUTE,
-        value=Decimal("2"),
-        direction=Direction.INCREASE,
+    fy2025 = {"period_kind": PeriodKind.FINANCIAL_YEAR, "year": 2025}
+    factories.make_target(manager, ReportMeasure.MARAC_REFERRALS, 10, target_type=TargetType.PERCENT_CHANGE, **fy2025)
+    factories.make_target(manager, ReportMeasure.YV_KNIFE_INJURIES, 2, direction=Direction.DECREASE, **fy2025)
+    factories.make_target(  # another year's target does not apply
+        manager, ReportMeasure.YV_REFERRALS, 2, period_kind=PeriodKind.FINANCIAL_YEAR, year=2024
     )
     report = selectors.target_report(user=manager, period=FY, today=TODAY)
     marac = _row(report, ReportMeasure.MARAC_REFERRALS).assessment

@@ -68,15 +68,7 @@ def _outcomes(count_months: int) -> None:
 def test_every_report_page_has_a_chart_a_table_and_a_csv_link(personas, client_for, name):
     _recent(personas, 12)
     _outcomes(14)
-    services.target_set(
-        actor=personas.owner_manager,
-        measure=ReportMeasure.MARAC_REFERRALS,
-        period_kind=PeriodKind.ROLLING_12,
-        year=None,
-        target_type=TargetType.ABSOLUTE,
-        value=Decimal("3"),
-        direction=Direction.INCREASE,
-    )
+    factories.make_target(personas.owner_manager, ReportMeasure.MARAC_REFERRALS, 3)
     response = client_for(personas.owner_manager).get(reverse(name), {"period": "rolling_12"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -110,15 +102,7 @@ def test_a_manager_sees_partnership_wide_counts_and_target_links(personas, clien
 
 
 def test_target_actual_csv(personas, client_for):
-    services.target_set(
-        actor=personas.owner_manager,
-        measure=ReportMeasure.MARAC_REFERRALS,
-        period_kind=PeriodKind.ROLLING_12,
-        year=None,
-        target_type=TargetType.ABSOLUTE,
-        value=Decimal("12"),
-        direction=Direction.INCREASE,
-    )
+    factories.make_target(personas.owner_manager, ReportMeasure.MARAC_REFERRALS, 12)
     today = timezone.localdate()
     this_month = factories.london(today.year, today.month, 1, 9)
     for _ in range(6):
@@ -430,14 +414,12 @@ def test_report_pages_run_the_same_number_of_queries_for_few_and_many_rows(
     _recent(personas, 40)
     _outcomes(24)
     for measure in [ReportMeasure.MARAC_REFERRALS, ReportMeasure.HOMICIDES, ReportMeasure.YV_REFERRALS]:
-        services.target_set(
-            actor=personas.owner_manager,
-            measure=measure,
+        factories.make_target(
+            personas.owner_manager,
+            measure,
+            5,
             period_kind=PeriodKind.FINANCIAL_YEAR,
             year=timezone.localdate().year,
-            target_type=TargetType.ABSOLUTE,
-            value=Decimal("5"),
-            direction=Direction.INCREASE,
         )
     for name, query in pages:
         with django_assert_num_queries(few[(name, str(query))]):
