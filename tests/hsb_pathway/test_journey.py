@@ -7,6 +7,7 @@ from django.urls import reverse
 from hsb_pathway.models import HsbDetail, brook_problems
 from referrals.models import Referral, Status
 from tests import factories
+from tests.helpers import step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +26,6 @@ SCREENING = {
     "brook_age_band": "13_17",
     "hackett_category": "abusive",
 }
-
-
-def step_url(referral, slug):
-    return reverse("referrals:step", args=[referral.public_id, slug])
 
 
 @pytest.fixture
