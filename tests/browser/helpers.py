@@ -11,3 +11,8 @@ def fill_date(scope, legend: str, day: datetime.date) -> None:
     group.get_by_label("Day").fill(str(day.day))
     group.get_by_label("Month").fill(str(day.month))
     group.get_by_label("Year").fill(str(day.year))
+
+
+def h1(page):
+    """The page's main heading (its one h1), for `expect(h1(page)).to_have_text(...)`."""
+    return page.get_by_role("heading", level=1)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from hsb_pathway.models import Assessment, HsbDetail, Intervention, Order, Review, Stage, StrategyDiscussion
 from referrals.models import Referral, Status
-from tests.browser.helpers import fill_date
+from tests.browser.helpers import fill_date, h1
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,22 +21,18 @@ def choose(page, legend: str, option: str) -> None:
     page.get_by_role("group", name=legend, exact=True).get_by_label(option, exact=True).check()
 
 
-def heading(page):
-    return expect(page.get_by_role("heading", level=1))
-
-
 def file_the_referral(page, axe_check) -> str:
     page.get_by_role("link", name="New referral").first.click()
     page.get_by_label("Harmful sexual behaviour").check()
     axe_check(page, "choose pathway")
     page.get_by_role("button", name="Continue").click()
 
-    heading(page).to_have_text("The person the referral is about")
+    expect(h1(page)).to_have_text("The person the referral is about")
     page.get_by_label("First name").fill("Remy")
     page.get_by_label("Last name").fill("Larkspur")
     fill_date(page, "Date of birth", datetime.date(TODAY.year - 15, 3, 14))
     page.get_by_role("button", name="Save and continue").click()
-    heading(page).to_have_text("Other people involved")
+    expect(h1(page)).to_have_text("Other people involved")
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("What are your concerns?").fill("School raised concerns about sexualised behaviour.")
     page.get_by_role("button", name="Save and continue").click()
@@ -45,7 +41,7 @@ def file_the_referral(page, axe_check) -> str:
     page.get_by_role("button", name="Save and continue").click()
 
     # The HSB pathway's own pages: first a mistake, to see the error summary keep what was typed.
-    heading(page).to_have_text("The behaviour of concern")
+    expect(h1(page)).to_have_text("The behaviour of concern")
     axe_check(page, "behaviour of concern")
     page.get_by_label("The behaviour of concern").fill("Touching a younger pupil in the playground, twice.")
     page.get_by_role("button", name="Save and continue").click()
@@ -62,7 +58,7 @@ def file_the_referral(page, axe_check) -> str:
     choose(page, "Have parents or carers been told?", "Yes")
     page.get_by_role("button", name="Save and continue").click()
 
-    heading(page).to_have_text("Brook traffic light and Hackett continuum")
+    expect(h1(page)).to_have_text("Brook traffic light and Hackett continuum")
     choose(page, "Brook traffic light rating", "Red: outside healthy behaviour, needs immediate action")
     choose(page, "Brook age band", "5 to 9")
     choose(page, "Hackett continuum category", "Abusive: intent or outcome victimises, coercion or force")
@@ -72,7 +68,7 @@ def file_the_referral(page, axe_check) -> str:
     choose(page, "Brook age band", "13 to 17")
     page.get_by_role("button", name="Save and continue").click()
 
-    heading(page).to_have_text("Check your answers before submitting")
+    expect(h1(page)).to_have_text("Check your answers before submitting")
     axe_check(page, "check your answers")
     page.get_by_role("button", name="Accept and send").click()
     expect(page.locator(".govuk-panel__title")).to_have_text("Referral submitted")
@@ -88,7 +84,7 @@ def test_a_young_persons_hsb_case_to_an_shpo(personas, page_for, axe_check):
     # The HSB hub (children's services) finds it in its list and accepts it.
     hub = page_for(personas.hsb_coordinator)
     hub.get_by_role("navigation", name="Menu").get_by_role("link", name="HSB cases").click()
-    heading(hub).to_have_text("Harmful sexual behaviour cases")
+    expect(h1(hub)).to_have_text("Harmful sexual behaviour cases")
     expect(hub.locator("#hsb-case-table")).to_contain_text("Due by")
     axe_check(hub, "HSB case list")
     hub.get_by_role("link", name=reference).click()
@@ -100,7 +96,7 @@ def test_a_young_persons_hsb_case_to_an_shpo(personas, page_for, axe_check):
 
     # 1. Strategy discussion, within one working day.
     hub.locator("#hsb-stage-links").get_by_role("link", name="Strategy discussion").click()
-    heading(hub).to_have_text("Strategy discussion")
+    expect(h1(hub)).to_have_text("Strategy discussion")
     axe_check(hub, "strategy discussion, none yet")
     hub.get_by_role("link", name="Record the strategy discussion").click()
     axe_check(hub, "strategy discussion form")
@@ -120,10 +116,10 @@ def test_a_young_persons_hsb_case_to_an_shpo(personas, page_for, axe_check):
     hub.locator("#stage-moves").get_by_role("link", name="Move to assessment").click()
     axe_check(hub, "move to assessment")
     hub.get_by_role("button", name="Move to assessment").click()
-    heading(hub).to_have_text("Assessments")
+    expect(h1(hub)).to_have_text("Assessments")
     axe_check(hub, "assessments, none yet")
     hub.get_by_role("link", name="Record an assessment").click()
-    heading(hub).to_have_text("Record an AIM3 assessment")
+    expect(h1(hub)).to_have_text("Record an AIM3 assessment")
     axe_check(hub, "AIM3 form")
     fill_date(hub, "Date of the assessment", TODAY)
     hub.get_by_label("Assessor").fill("Ava Assessor")
@@ -144,7 +140,7 @@ def test_a_young_persons_hsb_case_to_an_shpo(personas, page_for, axe_check):
     # 3. Intervention.
     hub.locator("#stage-moves").get_by_role("link", name="Move to intervention").click()
     hub.get_by_role("button", name="Move to intervention").click()
-    heading(hub).to_have_text("Intervention")
+    expect(h1(hub)).to_have_text("Intervention")
     axe_check(hub, "interventions, none yet")
     hub.get_by_role("link", name="Record an intervention").click()
     axe_check(hub, "intervention form")
@@ -161,7 +157,7 @@ def test_a_young_persons_hsb_case_to_an_shpo(personas, page_for, axe_check):
     # 4. Reviews: schedule one, then record its outcome.
     hub.locator("#stage-moves").get_by_role("link", name="Move to reviews").click()
     hub.get_by_role("button", name="Move to reviews").click()
-    heading(hub).to_have_text("Reviews")
+    expect(h1(hub)).to_have_text("Reviews")
     axe_check(hub, "reviews, none yet")
     hub.get_by_role("link", name="Schedule a review").click()
     axe_check(hub, "schedule a review")
@@ -178,7 +174,7 @@ def test_a_young_persons_hsb_case_to_an_shpo(personas, page_for, axe_check):
 
     # An SHPO, recorded by the police.
     police.goto(hub.url.replace("/reviews/", "/orders/"))
-    heading(police).to_have_text("Orders")
+    expect(h1(police)).to_have_text("Orders")
     axe_check(police, "orders, none yet")
     police.get_by_role("link", name="Record an order").click()
     axe_check(police, "order form")
@@ -189,7 +185,7 @@ def test_a_young_persons_hsb_case_to_an_shpo(personas, page_for, axe_check):
     police.get_by_label("The order has no end date (until further order)").check()
     police.get_by_label("Prohibitions, in brief").fill("No unsupervised contact with children under 13.")
     police.get_by_role("button", name="Save the order").click()
-    heading(police).to_contain_text("Sexual Harm Prevention Order")
+    expect(h1(police)).to_contain_text("Sexual Harm Prevention Order")
     expect(police.locator("#order-summary")).to_contain_text("No end date")
     axe_check(police, "order detail")
     police.get_by_role("link", name="Record a variation, renewal, breach or discharge").click()

@@ -11,13 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from marac.models import Action, ActionStatus, MeetingStatus, Research
-from tests.browser.helpers import fill_date
+from tests.browser.helpers import fill_date, h1
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def h1(page):
-    return page.get_by_role("heading", level=1)
 
 
 def file_marac_referral(page, axe_check) -> str:
