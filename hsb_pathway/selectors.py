@@ -358,11 +358,11 @@ def hsb_orders_totals(
     """{range name: orders made in it}: one query, one Count(filter=...) per range."""
     if not ranges:
         return {}
-    counts = {
-        name: Count("id", filter=Q(made_on__gte=_local_date(start), made_on__lt=_local_date(end)))
-        for name, (start, end) in ranges.items()
-    }
-    return _hsb_orders(referrals).aggregate(**counts)
+    dates = {name: (_local_date(start), _local_date(end)) for name, (start, end) in ranges.items()}
+    counts = {name: Count("id", filter=Q(made_on__gte=s, made_on__lt=e)) for name, (s, e) in dates.items()}
+    # Only the orders in the ranges are read (hsb_order_made_on_idx), then checked against the scope by key.
+    first, last = min(s for s, _ in dates.values()), max(e for _, e in dates.values())
+    return _hsb_orders(referrals).filter(made_on__gte=first, made_on__lt=last).aggregate(**counts)
 
 
 def hsb_orders_monthly(

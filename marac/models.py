@@ -199,7 +199,9 @@ class MaracDetail(models.Model):
     class Meta:
         verbose_name = "MARAC referral details"
         indexes = [
-            models.Index(fields=["is_repeat"], name="marac_detail_repeat_idx"),
+            # The reports count repeats as "referral id in (the repeats)": an index-only scan of this index
+            # hashed once per query, rather than joining every MARAC detail (marac/reporting.py).
+            models.Index(fields=["is_repeat", "referral"], name="marac_detail_repeat_ref_idx"),
             models.Index(
                 fields=["waiting_since", "referral"],
                 condition=models.Q(waiting_since__isnull=False),

@@ -13,15 +13,16 @@ A referral counts in the month it was submitted (`submitted_at`, London time), w
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Q
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from accounts.models import AgencyKind
 from referrals import registry
-from referrals.models import IncidentType, Pathway
+from referrals.models import IncidentType, Pathway, YouthViolenceDetail
 from referrals.reporting.models import Direction, ReportMeasure
 
 COUNT = "count"
@@ -37,6 +38,35 @@ DATE_FIELD = "submitted_at"
 def in_period(start: datetime.datetime, end: datetime.datetime) -> Q:
     """Cases whose DATE_FIELD falls in [start, end)."""
     return Q(**{f"{DATE_FIELD}__gte": start, f"{DATE_FIELD}__lt": end})
+
+
+def counts_in_ranges(
+    queryset: QuerySet, ranges: dict[str, tuple[datetime.datetime, datetime.datetime]], filters: dict[str, Q]
+) -> dict[tuple[str, str], int]:
+    """{(filter key, range name): rows of `queryset` matching the filter with DATE_FIELD in the range}: one query.
+
+    The ranges may overlap (the previous period to today's point lies inside the whole previous period), so the
+    rows are grouped by the pieces that the ranges' ends cut the time line into, each filter is counted once per
+    piece, and a range adds up the pieces inside it. Each filter then appears once in the SQL: a filter with a
+    subquery (an incident type, the MARAC repeats) is one hashed subplan rather than one per range."""
+    if not ranges or not filters:
+        return {}
+    points = sorted({moment for bounds in ranges.values() for moment in bounds})
+    pieces = list(itertools.pairwise(points))
+    piece = Case(
+        *[When(in_period(start, end), then=Value(i)) for i, (start, end) in enumerate(pieces)],
+        output_field=IntegerField(),
+    )
+    keys = list(filters)
+    counts = {f"n{j}": Count("pk", filter=filters[key]) if filters[key] else Count("pk") for j, key in enumerate(keys)}
+    rows = queryset.filter(in_period(points[0], points[-1])).annotate(piece=piece).values("piece").annotate(**counts)
+    by_piece = {row["piece"]: row for row in rows.order_by()}
+    result = {}
+    for name, (start, end) in ranges.items():
+        inside = [by_piece[i] for i, (s, e) in enumerate(pieces) if start <= s and e <= end and i in by_piece]
+        for j, key in enumerate(keys):
+            result[(key, name)] = sum(row[f"n{j}"] for row in inside)
+    return result
 
 
 @dataclass(frozen=True)
@@ -107,6 +137,16 @@ def _pathway(pathway: str) -> Callable[[], Q]:
     return lambda: Q(pathway=pathway)
 
 
+def _incident(incident_type: str) -> Callable[[], Q]:
+    """Youth violence referrals whose incident was of this type, as "id in (the details of that type)": the
+    subquery is an index-only scan (yv_incident_referral_idx) that PostgreSQL hashes once, where a join would
+    read every youth violence detail for every report (docs/performance.md)."""
+    return lambda: Q(
+        pathway=Pathway.YOUTH_VIOLENCE,
+        pk__in=YouthViolenceDetail.objects.filter(incident_type=incident_type).values("referral_id"),
+    )
+
+
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in [
@@ -164,18 +204,14 @@ MEASURES: dict[str, Measure] = {
             CASES,
             "Youth violence referrals whose incident was a knife or sharp-object injury.",
             Direction.DECREASE,
-            cases_filter=lambda: Q(
-                pathway=Pathway.YOUTH_VIOLENCE, youth_violence__incident_type=IncidentType.KNIFE_INJURY
-            ),
+            cases_filter=_incident(IncidentType.KNIFE_INJURY),
         ),
         Measure(
             ReportMeasure.YV_GUNSHOT_INJURIES,
             CASES,
             "Youth violence referrals whose incident was a gunshot injury.",
             Direction.DECREASE,
-            cases_filter=lambda: Q(
-                pathway=Pathway.YOUTH_VIOLENCE, youth_violence__incident_type=IncidentType.GUNSHOT_INJURY
-            ),
+            cases_filter=_incident(IncidentType.GUNSHOT_INJURY),
         ),
         Measure(
             ReportMeasure.HOSPITAL_SHARP_U25,

@@ -34,6 +34,7 @@ from referrals.reporting.measures import (
     Rate,
     all_measures,
     case_measures,
+    counts_in_ranges,
     in_period,
 )
 from referrals.reporting.models import (
@@ -268,18 +269,8 @@ def _case_ranges(period: Period, today: datetime.date) -> dict[str, tuple[dateti
 def case_measure_totals(
     scope: QuerySet, measures: list[Measure], ranges: dict[str, tuple[datetime.datetime, datetime.datetime]]
 ) -> dict[tuple[str, str], int]:
-    """{(measure key, range name): count}: one query, one Count(filter=...) per measure and range."""
-    if not measures:
-        return {}
-    start = min(r[0] for r in ranges.values())
-    end = max(r[1] for r in ranges.values())
-    aggregates = {
-        f"{m.key}__{name}": Count("pk", filter=m.cases_filter() & in_period(s, e))
-        for m in measures
-        for name, (s, e) in ranges.items()
-    }
-    result = scope.filter(in_period(start, end)).aggregate(**aggregates)
-    return {tuple(key.split("__", 1)): value or 0 for key, value in result.items()}
+    """{(measure key, range name): count}: one query (measures.counts_in_ranges)."""
+    return counts_in_ranges(scope, ranges, {m.key: m.cases_filter() for m in measures})
 
 
 # --- Outcome measures: monthly figures ------------------------------------------------------------

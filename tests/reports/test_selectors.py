@@ -313,3 +313,38 @@ def test_a_provided_measure_counts_through_its_provider(report_world, monkeypatc
 
 def test_period_for_uses_the_current_year_when_none_is_chosen():
     assert period_for(PeriodKind.FINANCIAL_YEAR, None, TODAY) == FY
+
+
+def test_counts_in_ranges_agree_with_counting_each_range_on_its_own(report_world):
+    """The ranges overlap, leave gaps and start or end exactly on a submission; the filters include subqueries
+    (an incident type, the MARAC repeats). One grouped query must give what counting each (filter, range) on its
+    own gives."""
+    from django.db.models import Q
+
+    from marac.reporting import _repeat
+    from referrals.models import Referral
+    from tests.factories import london
+
+    queryset = Referral.objects.filter(submitted_at__isnull=False)
+    filters = {
+        "all": Q(),
+        "marac": Q(pathway=Pathway.MARAC),
+        "knife": measures.measure("yv_knife_injuries").cases_filter(),
+        "repeat": _repeat(),
+    }
+    ranges = {
+        "year": (london(2024, 4, 1), london(2025, 4, 1)),
+        "to_a_submission": (london(2024, 4, 1), london(2024, 6, 10)),
+        "from_a_submission": (london(2025, 4, 1, 0, 30), london(2025, 5, 1)),
+        "later": (london(2025, 5, 5), london(2025, 7, 1)),
+        "empty": (london(2023, 1, 1), london(2023, 2, 1)),
+    }
+    got = measures.counts_in_ranges(queryset, ranges, filters)
+    expected = {
+        (key, name): queryset.filter(q & measures.in_period(start, end)).count()
+        for key, q in filters.items()
+        for name, (start, end) in ranges.items()
+    }
+    assert got == expected
+    assert expected[("marac", "to_a_submission")] == 3  # 2024-06-10 itself is outside: the end is exclusive
+    assert expected[("knife", "from_a_submission")] == 1
