@@ -227,7 +227,11 @@ def register() -> None:
     registry.register_access_provider(permissions.marac_referral_access)
     registry.register_report_measure(
         ReportMeasure.MARAC_REPEAT_RATE,
-        registry.ReportMeasureProvider(totals=reporting.marac_repeat_totals, monthly=reporting.marac_repeat_monthly),
+        registry.ReportMeasureProvider(
+            totals=reporting.marac_repeat_totals,
+            monthly=reporting.marac_repeat_monthly,
+            rate_filters=reporting.repeat_rate_filters,
+        ),
     )
     registry.register_transition_hook(services.marac_transition_hook)
     registry.register_navigation("MARAC meetings", lambda: reverse("marac:meetings"), permissions.can_view_meetings)

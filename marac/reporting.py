@@ -11,7 +11,7 @@ from django.db.models.functions import TruncMonth
 
 from marac.models import MaracDetail
 from referrals.models import Pathway
-from referrals.reporting.measures import DATE_FIELD, Rate, counts_in_ranges, in_period
+from referrals.reporting.measures import DATE_FIELD, Rate, in_period, rate_totals
 
 
 def _repeat() -> Q:
@@ -20,13 +20,17 @@ def _repeat() -> Q:
     return Q(pk__in=MaracDetail.objects.filter(is_repeat=True).values("referral_id"))
 
 
+def repeat_rate_filters() -> tuple[Q, Q]:
+    """(repeats, MARAC referrals): the repeat rate's numerator and denominator (ReportMeasureProvider)."""
+    marac = Q(pathway=Pathway.MARAC)
+    return marac & _repeat(), marac
+
+
 def marac_repeat_totals(
     referrals: QuerySet, ranges: dict[str, tuple[datetime.datetime, datetime.datetime]]
 ) -> dict[str, Rate]:
     """{range name: Rate(repeats, MARAC cases)} for each range: one query."""
-    marac = referrals.filter(pathway=Pathway.MARAC)
-    counts = counts_in_ranges(marac, ranges, {"cases": Q(), "repeats": _repeat()})
-    return {name: Rate(counts[("repeats", name)], counts[("cases", name)]) for name in ranges}
+    return rate_totals(referrals.filter(pathway=Pathway.MARAC), ranges, *repeat_rate_filters())
 
 
 def marac_repeat_monthly(

@@ -166,10 +166,15 @@ class ReportMeasureProvider:
     `referrals` is the Referral queryset the user's report may count (already scoped and filtered). A value
     is an int for a count, or referrals.reporting.measures.Rate for a rate. Both must be SQL aggregates:
     a fixed number of queries whatever the number of cases.
+
+    rate_filters() -> (numerator, denominator), optional: for a rate of referrals, the two `Q` filters over
+    Referral whose counts make it. With them the target page counts the rate in the same query as the case
+    measures (one read of the referrals, not two); `totals` must give the same figures.
     """
 
     totals: Callable[..., dict[str, Any]]
     monthly: Callable[..., dict[Any, Any]]
+    rate_filters: Callable[[], tuple[Any, Any]] | None = None
 
 
 _report_measures: dict[str, ReportMeasureProvider] = {}

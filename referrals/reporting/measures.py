@@ -86,6 +86,14 @@ class Rate:
         return bool(self.denominator)
 
 
+def rate_totals(
+    queryset: QuerySet, ranges: dict[str, tuple[datetime.datetime, datetime.datetime]], numerator: Q, denominator: Q
+) -> dict[str, Rate]:
+    """{range name: Rate(rows matching numerator, rows matching denominator)}: one query."""
+    counts = counts_in_ranges(queryset, ranges, {"numerator": numerator, "denominator": denominator})
+    return {name: Rate(counts[("numerator", name)], counts[("denominator", name)]) for name in ranges}
+
+
 @dataclass(frozen=True)
 class Measure:
     key: str

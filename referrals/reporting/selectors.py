@@ -258,6 +258,7 @@ class TargetReport:
 
 
 def _case_ranges(period: Period, today: datetime.date) -> dict[str, tuple[datetime.datetime, datetime.datetime]]:
+    """The three ranges a target row shows, in the order Figures takes them."""
     previous = period.previous()
     return {
         "current": (period.start_at, period.end_at),
@@ -335,11 +336,16 @@ def targets_for(period: Period) -> dict[str, Target]:
 
 def target_report(*, user, period: Period, today: datetime.date) -> TargetReport:
     """Every measure: this period so far, the previous period (to the same point and whole), the target and
-    its status. Queries: one for all case measures, one for outside data, one for targets, and one per
-    measure a pathway app provides."""
+    its status. Queries: one for all case measures and the rates pathway apps give as filters
+    (ReportMeasureProvider.rate_filters), one for outside data, one for targets, and one per other measure a
+    pathway app provides."""
     scope = report_scope(user)
     ranges = _case_ranges(period, today)
-    totals = case_measure_totals(scope, case_measures(), ranges)
+    filters = {m.key: m.cases_filter() for m in case_measures()}
+    folded = {m.key: m.provider for m in all_measures() if m.provider is not None and m.provider.rate_filters}
+    for key, provider in folded.items():
+        filters[f"{key}:numerator"], filters[f"{key}:denominator"] = provider.rate_filters()
+    totals = counts_in_ranges(scope, ranges, filters)
     previous = period.previous()
     months = outcome_months(previous.start, period.end)
     targets = targets_for(period)
@@ -347,17 +353,14 @@ def target_report(*, user, period: Period, today: datetime.date) -> TargetReport
     partnership_wide = is_partnership_wide(user)
     rows = []
     for measure in all_measures():
+        key = measure.key
         if measure.source == CASES:
-            figures = Figures(
-                measure=measure,
-                period=period,
-                current=totals[(measure.key, "current")],
-                previous_same_point=totals[(measure.key, "previous_same_point")],
-                previous=totals[(measure.key, "previous")],
-                covered=covered,
-            )
+            figures = Figures(measure, period, *(totals[(key, name)] for name in ranges), covered)
         elif measure.source == OUTCOME:
             figures = _outcome_figures(measure, period, months)
+        elif key in folded:
+            rates = (Rate(totals[(f"{key}:numerator", n)], totals[(f"{key}:denominator", n)]) for n in ranges)
+            figures = Figures(measure, period, *rates, covered)
         else:
             figures = _provided_figures(measure, scope, period, today)
         assessment = assess(targets.get(measure.key), figures) if figures.available else None

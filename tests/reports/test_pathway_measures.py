@@ -65,6 +65,12 @@ def test_marac_repeat_rate(report_world):
     assert yoy.rows[1].previous == Rate(1, 2)
     benchmarks = selectors.marac_benchmarks(user=p.owner_manager, period=FY, today=TODAY)
     assert benchmarks.row("repeat").rate == Rate(2, 5)
+    # The target page counts the rate from the provider's filters, in its case-measure query; the provider's
+    # own totals (used elsewhere) must agree with it.
+    provider = registry.report_measure_provider(ReportMeasure.MARAC_REPEAT_RATE)
+    assert provider.rate_filters is not None
+    own = provider.totals(selectors.report_scope(p.owner_manager), selectors._case_ranges(FY, TODAY))
+    assert (own["current"], own["previous_same_point"], own["previous"]) == (Rate(2, 5), Rate(1, 4), Rate(1, 6))
 
 
 def test_hsb_orders_made(report_world):
