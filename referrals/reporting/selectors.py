@@ -37,6 +37,7 @@ from referrals.reporting.measures import (
     counts_in_ranges,
     in_period,
 )
+from referrals.reporting.measures import measure as measure_of
 from referrals.reporting.models import (
     Direction,
     OutcomeMeasureEntry,
@@ -629,13 +630,23 @@ def per_10000(cases: int, population: int | None, covered: Fraction) -> Fraction
 
 def marac_benchmarks(*, user, period: Period, today: datetime.date) -> Benchmarks:
     """The MARAC figures SafeLives publishes, for this partnership: one aggregate over MARAC referrals and
-    their subjects, one for the population setting, and one for the repeat rate if MARAC provides it."""
+    their subjects (the repeat rate too, when the MARAC app gives it as filters), and one for the population setting."""
     scope = report_scope(user).filter(pathway=Pathway.MARAC)
     covered = period.fraction_elapsed(today)
     victims = scope.filter(in_period(period.start_at, period.end_at)).annotate(
         victim=FilteredRelation("people", condition=Q(people__role=PersonRole.SUBJECT))
     )
+    repeat_measure = measure_of(ReportMeasure.MARAC_REPEAT_RATE)
+    provider = repeat_measure.provider
+    folded = {}
+    if provider is not None and provider.rate_filters is not None:  # the repeat rate in the same query
+        numerator, denominator = provider.rate_filters()
+        folded = {
+            "repeats": Count("pk", distinct=True, filter=numerator),
+            "repeat_cases": Count("pk", distinct=True, filter=denominator),
+        }
     figures = victims.aggregate(
+        **folded,
         cases=Count("pk", distinct=True),
         non_police=Count("pk", distinct=True, filter=~Q(owner_agency__kind=AgencyKind.POLICE)),
         minoritised=Count("pk", distinct=True, filter=Q(victim__ethnicity__in=MINORITISED_ETHNICITIES)),
@@ -652,10 +663,11 @@ def marac_benchmarks(*, user, period: Period, today: datetime.date) -> Benchmark
     def share(key: str) -> Rate:
         return Rate(figures[key] or 0, cases)
 
-    repeat = _provided_figures(
-        next(m for m in all_measures() if m.key == ReportMeasure.MARAC_REPEAT_RATE), scope, period, today
-    )
-    repeat_rate = repeat.current if isinstance(repeat.current, Rate) else None
+    if folded:
+        repeat_rate = Rate(figures["repeats"] or 0, figures["repeat_cases"] or 0)
+    else:
+        repeat = _provided_figures(repeat_measure, scope, period, today)
+        repeat_rate = repeat.current if isinstance(repeat.current, Rate) else None
     rows = [
         BenchmarkRow(
             "per_10000",
@@ -676,8 +688,8 @@ def marac_benchmarks(*, user, period: Period, today: datetime.date) -> Benchmark
             bm.NO_RECOMMENDATION,
             bm.NATIONAL["repeat"],
             "percent",
-            note="" if repeat.available else "Not available yet: the MARAC pathway does not report repeats",
-            available=repeat.available,
+            note="" if repeat_measure.available else "Not available yet: the MARAC pathway does not report repeats",
+            available=repeat_measure.available,
         ),
     ]
     for key, label, recommended in [
