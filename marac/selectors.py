@@ -44,6 +44,22 @@ from referrals.models import (
 )
 
 CANDIDATE_LIMIT = 200
+# What a candidate row shows and works out (_row, Criteria, the page): up to 200 rows, so no case's free text
+# is read and turned into model fields for nothing.
+CANDIDATE_COLUMNS = (
+    "public_id",
+    "reference",
+    "pathway",
+    "status",
+    "created_at",
+    "submitted_at",
+    "accepted_at",
+    "owner_agency__short_name",
+    "marac__judged_band",
+    "marac__incidents_last_12_months",
+    "marac__is_repeat",
+    "marac__waiting_since",
+)
 
 
 def _latest_score(pointer: str = "pk") -> Subquery:
@@ -52,9 +68,9 @@ def _latest_score(pointer: str = "pk") -> Subquery:
 
 
 def _subjects(prefix: str = "") -> Prefetch:
-    return Prefetch(
-        f"{prefix}people", queryset=Person.objects.filter(role=PersonRole.SUBJECT).order_by("id"), to_attr="subjects"
-    )
+    """The victims' names (all a MARAC list shows of them)."""
+    victims = Person.objects.filter(role=PersonRole.SUBJECT).only("referral", "first_name", "last_name").order_by("id")
+    return Prefetch(f"{prefix}people", queryset=victims, to_attr="subjects")
 
 
 @dataclass
@@ -66,6 +82,7 @@ class CaseRow:
     victim: str
     days_waiting: int
     meeting_case: MeetingCase | None = None
+    selected: bool = False  # ticked on the add-cases form (set by the view when the form comes back)
 
     @property
     def band_rank(self) -> int:
@@ -133,6 +150,7 @@ def candidates(*, user, today: datetime.date | None = None) -> list[CaseRow]:
         .filter(pathway=Pathway.MARAC, status__in=services.CANDIDATE_STATUSES, marac__waiting_since__isnull=False)
         .exclude(Exists(upcoming))
         .select_related("owner_agency", "marac")
+        .only(*CANDIDATE_COLUMNS)
         .annotate(dash_score=_latest_score())
         .prefetch_related(_subjects())
         .order_by("marac__waiting_since", "id")[:CANDIDATE_LIMIT]

@@ -153,6 +153,9 @@ def _cases_page(request, meeting, add_form=None, status=200, candidate_rows=None
     if candidate_rows is None:
         candidate_rows = selectors.candidates(user=request.user) if meeting.is_editable else []
     add_form = add_form or AddCasesForm(rows=candidate_rows)
+    chosen = set(add_form["referrals"].value() or [])
+    for row in candidate_rows:
+        row.selected = str(row.referral.public_id) in chosen
     return render(
         request,
         "marac/meeting_cases.html",

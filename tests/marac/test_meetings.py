@@ -110,6 +110,11 @@ def test_adding_nothing_or_a_case_that_is_not_a_candidate_is_an_error(personas, 
     sneaky = client.post(url, {"referrals": [str(draft.public_id)]})
     assert sneaky.status_code == 200 and b"govuk-error-summary" in sneaky.content
     assert not MeetingCase.objects.exists()
+    # the cases ticked come back ticked (nothing entered is lost); the others do not
+    other = factories.make_marac_referral(personas.owner, accept_by=personas.coordinator)
+    mixed = client.post(url, {"referrals": [str(marac_case.public_id), str(draft.public_id)]}).content.decode()
+    assert f'value="{marac_case.public_id}" checked' in mixed
+    assert f'value="{other.public_id}">' in mixed and f'value="{other.public_id}" checked' not in mixed
 
 
 def test_only_accepted_unheard_marac_referrals_are_candidates(personas, marac_case):
