@@ -562,6 +562,13 @@ def can_set_targets(user) -> bool:
     return is_manager(user)
 
 
+def can_see_target_status(user, *, counted_from_cases: bool) -> bool:
+    """On track or not against a target is judged on partnership-wide figures. Anyone else's figures for a
+    measure counted from cases cover only what their agency can see, so they see the target, not a status
+    (outside data is the same for everyone)."""
+    return can_view_partnership_reports(user) or not counted_from_cases
+
+
 def can_manage_report_data(user) -> bool:
     """Outcome measure figures (entry and CSV import) and the adult female population."""
     return is_system_admin(user)

@@ -135,19 +135,12 @@ def bench_cases(personas: dict) -> list:
     from django.urls import reverse
 
     from hsb_pathway import selectors
-    from referrals.benchmarks import BenchCase, _fetch, _page_request, _view_permission_id, client_for
+    from referrals.benchmarks import BenchCase, _fetch, _page_request, _view_permission_id, client_for, visible_sql
 
     persona = personas["hsb"]
-    ref, perm, detail = (
-        table("referrals.Referral"),
-        table("referrals.ReferralGroupObjectPermission"),
-        table("hsb_pathway.HsbDetail"),
-    )
+    ref, detail = table("referrals.Referral"), table("hsb_pathway.HsbDetail")
     params = {"group": persona.agency.group_id, "view": _view_permission_id()}
-    where = (
-        "r.pathway = 'hsb' AND r.status <> 'draft' AND EXISTS (SELECT 1 FROM "
-        f"{perm} g WHERE g.content_object_id = r.id AND g.group_id = %(group)s AND g.permission_id = %(view)s)"
-    )
+    where = f"r.pathway = 'hsb' AND r.status <> 'draft' AND {visible_sql()}"
     count_sql = f"SELECT count(*) FROM {ref} r WHERE {where}"
     page_sql = (
         f"SELECT r.id, r.public_id, r.reference, r.received_at, h.stage FROM {ref} r LEFT JOIN {detail} h ON "

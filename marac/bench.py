@@ -418,17 +418,13 @@ def bench_cases(personas: dict) -> list:
 
     from marac import selectors
     from marac.models import Meeting, MeetingStatus
-    from referrals.benchmarks import BenchCase, _fetch, _page_request, _view_permission_id, client_for
+    from referrals.benchmarks import BenchCase, _fetch, _page_request, _view_permission_id, client_for, visible_sql
 
     persona = personas["hub"]
     meeting = Meeting.objects.filter(status=MeetingStatus.DRAFT).order_by("date", "id").first()
     if meeting is None:
         return []
-    ref, perm, agency_t = (
-        table("referrals.Referral"),
-        table("referrals.ReferralGroupObjectPermission"),
-        table("accounts.Agency"),
-    )
+    ref, agency_t = table("referrals.Referral"), table("accounts.Agency")
     case_t, meeting_t, dash_t = table("marac.MeetingCase"), table("marac.Meeting"), table("marac.DashAssessment")
     detail_t, person_t = table("marac.MaracDetail"), table("referrals.Person")
     params = {"group": persona.agency.group_id, "view": _view_permission_id()}
@@ -440,8 +436,7 @@ def bench_cases(personas: dict) -> list:
         f"ON a.id = r.owner_agency_id "
     )
     visible_and_not_listed = (
-        f"AND EXISTS (SELECT 1 FROM {perm} g WHERE g.content_object_id = r.id AND g.group_id = %(group)s "
-        "AND g.permission_id = %(view)s) "
+        f"AND {visible_sql()} "
         f"AND NOT EXISTS (SELECT 1 FROM {case_t} c JOIN {meeting_t} m ON m.id = c.meeting_id WHERE "
         "c.referral_id = r.id AND c.removed_at IS NULL AND m.status IN ('draft', 'published')) "
     )

@@ -216,6 +216,16 @@ def _view_permission_id() -> int:
     return Permission.objects.get(content_type__app_label="referrals", codename="view_referral").pk
 
 
+def visible_sql(alias: str = "r") -> str:
+    """The hand-written form of accounts.permissions.referrals_visible_to for referral alias `alias`: the
+    agency's group (%(group)s) holds a view row (%(view)s) on it."""
+    perm = table("referrals.ReferralGroupObjectPermission")
+    return (
+        f"EXISTS (SELECT 1 FROM {perm} g WHERE g.content_object_id = {alias}.id AND g.group_id = %(group)s "
+        "AND g.permission_id = %(view)s)"
+    )
+
+
 def case_list_cases(personas: dict[str, Persona], deep_page: int) -> list[BenchCase]:
     """Both lists, first and a deep page, for the largest and the smallest agency and the MARAC hub."""
     from referrals import selectors
@@ -232,8 +242,7 @@ def case_list_cases(personas: dict[str, Persona], deep_page: int) -> list[BenchC
         "mine": [f"SELECT r.id FROM {ref} r WHERE r.owner_agency_id = %(agency)s {order}"],
         "shared": [
             # walking the newest referrals, probing the permission rows (dense: the hubs)
-            f"SELECT r.id FROM {ref} r WHERE EXISTS (SELECT 1 FROM {perm} g WHERE g.content_object_id = r.id "
-            f"AND g.group_id = %(group)s AND g.permission_id = %(view)s) AND r.owner_agency_id <> %(agency)s {order}",
+            f"SELECT r.id FROM {ref} r WHERE {visible_sql()} AND r.owner_agency_id <> %(agency)s {order}",
             # from the permission rows, fetching the referrals by key (sparse: everyone else)
             f"SELECT r.id FROM {ref} r WHERE r.id = ANY(ARRAY(SELECT g.content_object_id FROM {perm} g "
             "WHERE g.group_id = %(group)s AND g.permission_id = %(view)s)) AND r.owner_agency_id <> %(agency)s "
@@ -321,7 +330,6 @@ def case_page_cases(personas: dict[str, Persona]) -> list[BenchCase]:
     ) or Referral.objects.filter(owner_agency=large.agency).order_by("-created_at").first()
     ref, person, share = table("referrals.Referral"), table("referrals.Person"), table("referrals.ReferralShare")
     event, agency_t, user_t = table("referrals.ReferralEvent"), table("accounts.Agency"), table("accounts.User")
-    perm = table("referrals.ReferralGroupObjectPermission")
     view = _view_permission_id()
     cases = []
     for key in ("large", "hub"):
@@ -332,9 +340,7 @@ def case_page_cases(personas: dict[str, Persona]) -> list[BenchCase]:
             rows = _fetch(
                 cursor,
                 f"SELECT r.*, a.name, u.full_name FROM {ref} r JOIN {agency_t} a ON a.id = r.owner_agency_id "
-                f"JOIN {user_t} u ON u.id = r.referrer_id WHERE r.public_id = %(public_id)s AND EXISTS (SELECT 1 "
-                f"FROM {perm} g WHERE g.content_object_id = r.id AND g.group_id = %(group)s "
-                "AND g.permission_id = %(view)s)",
+                f"JOIN {user_t} u ON u.id = r.referrer_id WHERE r.public_id = %(public_id)s AND {visible_sql()}",
                 params,
             )
             rid = rows[0][0]
@@ -384,8 +390,7 @@ def scoping_cases(personas: dict[str, Persona]) -> list[BenchCase]:
 
         count_sql = f"SELECT count(*) FROM {perm} WHERE group_id = %(group)s AND permission_id = %(view)s"
         newest = [
-            f"SELECT r.id FROM {ref} r WHERE EXISTS (SELECT 1 FROM {perm} g WHERE g.content_object_id = r.id "
-            "AND g.group_id = %(group)s AND g.permission_id = %(view)s) ORDER BY r.created_at DESC, r.id DESC LIMIT 25",
+            f"SELECT r.id FROM {ref} r WHERE {visible_sql()} ORDER BY r.created_at DESC, r.id DESC LIMIT 25",
             f"SELECT r.id FROM {ref} r WHERE r.id = ANY(ARRAY(SELECT g.content_object_id FROM {perm} g WHERE "
             "g.group_id = %(group)s AND g.permission_id = %(view)s)) ORDER BY r.created_at DESC, r.id DESC LIMIT 25",
         ]
@@ -423,12 +428,7 @@ def _scope_sql(persona: Persona, view: int) -> tuple[str, dict]:
 
     if permissions.can_view_partnership_reports(persona.user):
         return "r.submitted_at IS NOT NULL", {}
-    perm = table("referrals.ReferralGroupObjectPermission")
-    return (
-        f"r.submitted_at IS NOT NULL AND EXISTS (SELECT 1 FROM {perm} g WHERE g.content_object_id = r.id "
-        "AND g.group_id = %(group)s AND g.permission_id = %(view)s)",
-        {"group": persona.agency.group_id, "view": view},
-    )
+    return f"r.submitted_at IS NOT NULL AND {visible_sql()}", {"group": persona.agency.group_id, "view": view}
 
 
 # The case measures of referrals.reporting.measures, by hand (the reports join the agency and the youth

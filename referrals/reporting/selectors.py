@@ -365,7 +365,9 @@ def target_report(*, user, period: Period, today: datetime.date) -> TargetReport
         else:
             figures = _provided_figures(measure, scope, period, today)
         assessment = assess(targets.get(measure.key), figures) if figures.available else None
-        if assessment is not None and not partnership_wide and measure.source != OUTCOME:
+        if assessment is not None and not permissions.can_see_target_status(
+            user, counted_from_cases=measure.source != OUTCOME
+        ):
             assessment.status, assessment.withheld = None, True
         rows.append(TargetRow(figures=figures, assessment=assessment))
     return TargetReport(period=period, today=today, rows=rows, partnership_wide=partnership_wide)
