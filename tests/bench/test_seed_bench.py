@@ -298,3 +298,19 @@ def test_bench_sessions_stops_when_the_caseworkers_run_out(seeded, tmp_path):
     few = tmp_path / "few.json"
     call_command("bench_sessions", users=12, out=str(few), stdout=io.StringIO())
     assert len(json.loads(few.read_text())) == 12
+
+
+def test_every_benchmark_page_answers_and_matches_its_floor(seeded):
+    """`make bench` at small scale: every page (core and pathway apps) answers 200 through the whole stack, and
+    every page with a floor returns the same rows as each of its hand-written SQL shapes. A broken benchmark
+    would otherwise only show on the bench machine."""
+    from referrals import benchmarks
+
+    cases = benchmarks.all_cases(benchmarks.bench_personas(), deep_page=2)
+    names = {case.name.split(" (")[0] for case in cases}
+    assert {"Home page", "Case page", "Targets and actuals", "MARAC benchmarks", "HSB case list, first page"} <= names
+    assert any(name.startswith("MARAC candidate list") for name in names)
+    results = benchmarks.measure(cases, iterations=1, warmup=0, say=lambda *args: None)
+    mismatched = [r.name for r in results if r.same_result is False]
+    assert mismatched == []
+    assert all(r.queries > 0 for r in results)
