@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marac import selectors, services
-from marac.models import Meeting, MeetingCase, MeetingStatus
+from marac.models import MaracDetail, Meeting, MeetingCase, MeetingStatus
 from referrals.models import ReferralEvent
 from tests import factories
 from tests.helpers import date_fields
@@ -268,3 +268,23 @@ def test_attendance_bad_input(personas, client_for, published, field, value):
     assert response.status_code == 200 and b"govuk-error-summary" in response.content
     hospital.refresh_from_db()
     assert hospital.attendance == ""
+
+
+def test_candidate_rows_show_each_case_escaped(personas, client_for):
+    """The candidate rows are drawn by a template tag (marac_tags.candidate_rows): names are escaped, each row
+    links to its case, and the risk, criteria, agency and repeat tag are shown."""
+    case = factories.make_marac_referral(
+        personas.owner,
+        accept_by=personas.coordinator,
+        victim={"first_name": "<script>alert(1)</script>", "last_name": "Testvictim"},
+    )
+    MaracDetail.objects.filter(referral=case).update(is_repeat=True)
+    meeting = factories.make_meeting(personas.coordinator, agencies=[personas.hospital])
+    body = client_for(personas.coordinator).get(reverse("marac:meeting_cases", args=[meeting.public_id])).content
+    body = body.decode()
+    row = body[body.index(f'value="{case.public_id}"') :].split("</tr>")[0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Testvictim" in row and "<script>alert" not in body
+    assert f'href="{reverse("referrals:detail", args=[case.public_id])}">{case.reference}</a>' in row
+    assert 'govuk-tag--purple">Repeat</strong>' in row and "Repeat" in row.split("</a>")[1]
+    assert "High (15)" in row and "Visible high risk" in row
+    assert personas.owner.membership.agency.short_name in row
