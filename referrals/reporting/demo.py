@@ -1,6 +1,7 @@
 """Demo report data: targets for the partnership manager, 30 months of outside outcome figures with a
 gentle downward trend, and an adult female population. Called by seed_demo; safe to run again (rows are
-found by measure and period or month, and left alone once made). All figures are invented."""
+found by measure and period or month, and left alone once made). Written through the reporting services, as
+a manager and a system administrator would. All figures are invented."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from referrals.reporting import services
 from referrals.reporting.models import (
     Direction,
     OutcomeMeasure,
@@ -65,14 +67,6 @@ TARGETS = [
 ]
 
 
-def _save(instance, actor):
-    instance._history_user = actor
-    instance._change_reason = "seed_demo"
-    instance.full_clean(validate_constraints=False)
-    instance.save()
-    return instance
-
-
 def seed_reports(partnership, *, seed: int = 7) -> str:
     manager = partnership.users["partnership.manager"]
     admin = partnership.users["sysadmin"]
@@ -85,18 +79,15 @@ def seed_reports(partnership, *, seed: int = 7) -> str:
         year_lookup = {"year__isnull": True} if year is None else {"year": year}
         if Target.objects.filter(measure=measure, period_kind=kind, **year_lookup).exists():
             continue
-        _save(
-            Target(
-                measure=measure,
-                period_kind=kind,
-                year=year,
-                target_type=target_type,
-                value=Decimal(value),
-                direction=direction,
-                note="Synthetic demo target",
-                set_by=manager,
-            ),
-            manager,
+        services.target_set(
+            actor=manager,
+            measure=measure,
+            period_kind=kind,
+            year=year,
+            target_type=target_type,
+            value=Decimal(value),
+            direction=direction,
+            note="Synthetic demo target",
         )
         targets += 1
 
@@ -111,24 +102,13 @@ def seed_reports(partnership, *, seed: int = 7) -> str:
             level = then + (now - then) * index / (MONTHS - 1)
             seasonal = 1 + 0.15 * (1 if month.month in (5, 6, 7, 8) else -0.5)
             count = max(0, round(rng.gauss(level * seasonal, max(0.4, level * 0.15))))
-            _save(
-                OutcomeMeasureEntry(
-                    measure=measure, month=month, count=count, source="Synthetic demo data", entered_by=admin
-                ),
-                admin,
+            services.outcome_entry_save(
+                actor=admin, measure=measure, month=month, count=count, source="Synthetic demo data"
             )
             entries += 1
 
-    setting = PartnershipSetting.objects.filter(pk=PartnershipSetting.SINGLETON_ID).first()
-    if setting is None:
-        _save(
-            PartnershipSetting(
-                pk=PartnershipSetting.SINGLETON_ID,
-                adult_female_population=DEMO_POPULATION,
-                population_source="Synthetic demo figure",
-                updated_by=admin,
-                updated_at=timezone.now(),
-            ),
-            admin,
+    if not PartnershipSetting.objects.filter(pk=PartnershipSetting.SINGLETON_ID).exists():
+        services.partnership_setting_update(
+            actor=admin, adult_female_population=DEMO_POPULATION, population_source="Synthetic demo figure"
         )
     return f"{targets} targets, {entries} outcome measure figures"
