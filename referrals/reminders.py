@@ -254,33 +254,42 @@ def remind_before(kind: str, due_at: datetime.datetime) -> datetime.datetime:
     return min(due_before(kind, timezone.localtime(due_at).date()), due_at)
 
 
+@dataclass(frozen=True)
+class Obligation:
+    """Something agencies owe by a time, as a pathway app describes it (MARAC research, an HSB review...): one
+    shape for every app, kept in step by `obligation_keep`. `key` is stable per obligation, so describing it
+    again changes nothing; `due_at` None means it has been met or lifted. `kind` (and `overdue_kind`) are the
+    reminder kinds. It is about `referral`, or, when it is not about one case, about `label` (no personal
+    data). `link` is a path with no case content in it (default: the case page)."""
+
+    kind: str
+    key: str
+    agency_ids: tuple[int | None, ...]
+    due_at: datetime.datetime | None
+    referral: Referral | None = None
+    link: str = ""
+    label: str = ""
+    overdue_kind: str | None = None
+
+
 @transaction.atomic
-def obligation_remind(
-    *,
-    kind: str,
-    key: str,
-    due_at: datetime.datetime | None,
-    agency_ids: Iterable[int | None],
-    referral: Referral | None = None,
-    label: str = "",
-    link: str = "",
-    overdue_kind: str | None = None,
-    actor=None,
-) -> list[Reminder]:
+def obligation_keep(obligation: Obligation, *, actor=None) -> Obligation:
     """Keep one obligation's reminders in step with it. A pathway app calls this whenever the obligation is
     created, changed or met (`due_at` None), in its own transaction; calling it again with the same facts
-    changes nothing.
+    changes nothing. Returns the obligation, so that the app's obligation function can hand back what it
+    described.
 
     For each agency: a `kind` reminder at `remind_before(kind, due_at)`, to the rule's `role` (any case role when
     the rule names none); with `overdue_kind`, another at `due_at` itself that comes back every `repeat_days`
     (the overdue rule's; at most daily) until the obligation is met. Reminders of the same obligation for an
     earlier due date or an agency no longer involved are cancelled; one already sent for this due date is not
     sent again."""
-    prefix = f"{key}|"
+    kind, due_at, overdue_kind = obligation.kind, obligation.due_at, obligation.overdue_kind
+    prefix = f"{obligation.key}|"
     wanted: dict[str, tuple[str, int, datetime.datetime, int | None]] = {}
     if due_at is not None:
         day = timezone.localtime(due_at).date().isoformat()
-        for agency_id in sorted({a for a in agency_ids if a}):
+        for agency_id in sorted({a for a in obligation.agency_ids if a}):
             base = f"{prefix}{agency_id}@{day}"
             wanted[base] = (kind, agency_id, remind_before(kind, due_at), None)
             if overdue_kind:
@@ -293,56 +302,19 @@ def obligation_remind(
     for reminder in stale.order_by("pk"):
         if reminder.key.partition("#")[0] not in wanted:
             _cancel(reminder, now, actor)
-    return [
+    for full_key, (reminder_kind, agency_id, at, repeat) in wanted.items():
         reminder_schedule(
             kind=reminder_kind,
-            referral=referral,
+            referral=obligation.referral,
             due_at=at,
             agency=agency_id,
             role=rule(reminder_kind).get("role", ""),
             key=full_key,
             repeat_days=repeat,
-            label=label,
-            link=link,
+            label=obligation.label,
+            link=obligation.link,
             actor=actor,
         )
-        for full_key, (reminder_kind, agency_id, at, repeat) in wanted.items()
-    ]
-
-
-@dataclass(frozen=True)
-class Obligation:
-    """Something agencies owe by a time, as a pathway app describes it (MARAC research, an HSB review...): one
-    shape for every app, kept in step by `obligation_keep`. `key` is stable per obligation, so describing it
-    again changes nothing; `due_at` None means it has been met or lifted. `kind` (and `overdue_kind`) are the
-    reminder kinds, as in obligation_remind. It is about `referral`, or, when it is not about one case, about
-    `label` (no personal data). `link` is a path with no case content in it (default: the case page)."""
-
-    kind: str
-    key: str
-    agency_ids: tuple[int | None, ...]
-    due_at: datetime.datetime | None
-    referral: Referral | None = None
-    link: str = ""
-    label: str = ""
-    overdue_kind: str | None = None
-
-
-def obligation_keep(obligation: Obligation, *, actor=None) -> Obligation:
-    """Keep a described obligation's reminders in step (obligation_remind: created, moved, or cancelled when it
-    is met), in the calling service's transaction. Returns the obligation, so that a pathway app's
-    obligation function can hand back what it described."""
-    obligation_remind(
-        kind=obligation.kind,
-        key=obligation.key,
-        due_at=obligation.due_at,
-        agency_ids=obligation.agency_ids,
-        referral=obligation.referral,
-        label=obligation.label,
-        link=obligation.link,
-        overdue_kind=obligation.overdue_kind,
-        actor=actor,
-    )
     return obligation
 
 
