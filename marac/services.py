@@ -400,8 +400,10 @@ def meeting_cases_add(*, meeting: Meeting, actor, referrals: Iterable[Referral])
         raise MeetingRefused("Cases cannot be added to a meeting that has been held")
     position = _listed(meeting).aggregate(last=Max("position"))["last"] or 0
     added = []
+    referrals = list(referrals)
+    locked = referrals_lock([referral.pk for referral in referrals])  # one query, in primary-key order
     for referral in referrals:
-        referral = referral_lock(referral)
+        referral = locked[referral.pk]
         problem = listing_problem(referral)
         if problem:
             raise MeetingRefused(problem)

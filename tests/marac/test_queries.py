@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marac import services
+from marac.models import MeetingCase
 from referrals.models import ReferralEvent
 from tests import factories
 from tests.helpers import count_queries
@@ -86,15 +87,8 @@ def test_possible_repeats_page_has_a_fixed_query_count(personas, client_for, dja
         coordinator.get(url)
 
 
-def _referral_locks(personas, cases: int) -> list[str]:
-    """Publish a meeting listing `cases` accepted cases; the referral row locks publishing took (their SQL)."""
-    meeting = factories.make_meeting(personas.coordinator, agencies=[personas.hospital])
-    listed = [factories.make_marac_referral(personas.owner, accept_by=personas.coordinator) for _ in range(cases)]
-    services.meeting_cases_add(meeting=meeting, actor=personas.coordinator, referrals=listed)
-    with CaptureQueriesContext(connection) as captured:
-        services.meeting_publish(meeting=meeting, actor=personas.coordinator)
-    published = ReferralEvent.objects.filter(summary__startswith="Case list published", referral__in=listed)
-    assert published.count() == cases  # each listed case still gets its own timeline event
+def _lock_sql(captured) -> list[str]:
+    """The referral row locks among the captured queries (their SQL)."""
     return [
         query["sql"]
         for query in captured.captured_queries
@@ -102,11 +96,34 @@ def _referral_locks(personas, cases: int) -> list[str]:
     ]
 
 
+def _referral_locks(personas, cases: int) -> tuple[list[str], list[str]]:
+    """Add `cases` accepted cases to a meeting's list and publish it: the referral row locks adding and
+    publishing took."""
+    meeting = factories.make_meeting(personas.coordinator, agencies=[personas.hospital])
+    listed = [factories.make_marac_referral(personas.owner, accept_by=personas.coordinator) for _ in range(cases)]
+    with CaptureQueriesContext(connection) as adding:
+        services.meeting_cases_add(meeting=meeting, actor=personas.coordinator, referrals=listed)
+    assert MeetingCase.objects.filter(meeting=meeting).count() == cases
+    with CaptureQueriesContext(connection) as publishing:
+        services.meeting_publish(meeting=meeting, actor=personas.coordinator)
+    published = ReferralEvent.objects.filter(summary__startswith="Case list published", referral__in=listed)
+    assert published.count() == cases  # each listed case still gets its own timeline event
+    return _lock_sql(adding), _lock_sql(publishing)
+
+
 def test_publishing_locks_the_listed_cases_in_one_query(personas):
     """One SELECT ... FOR UPDATE for the whole list, not one per case, in primary-key order so that two
     meetings publishing lists with a case in common lock in the same order. (Publishing still does per-case
     work after the lock: each case's access rows and its timeline event.)"""
     for cases in (2, 5):
-        locks = _referral_locks(personas, cases)
+        locks = _referral_locks(personas, cases)[1]
+        assert len(locks) == 1, f"{cases} cases: {len(locks)} referral locks"
+        assert 'ORDER BY "referrals_referral"."id" ASC' in locks[0]
+
+
+def test_adding_cases_locks_them_in_one_query(personas):
+    """Adding cases to a list locks them as publishing does: one SELECT ... FOR UPDATE, in primary-key order."""
+    for cases in (2, 5):
+        locks = _referral_locks(personas, cases)[0]
         assert len(locks) == 1, f"{cases} cases: {len(locks)} referral locks"
         assert 'ORDER BY "referrals_referral"."id" ASC' in locks[0]
