@@ -249,15 +249,3 @@ def measure(key: str) -> Measure:
 
 def all_measures() -> list[Measure]:
     return list(MEASURES.values())
-
-
-def case_measures() -> list[Measure]:
-    return [m for m in MEASURES.values() if m.source == CASES]
-
-
-def outcome_measures() -> list[Measure]:
-    return [m for m in MEASURES.values() if m.source == OUTCOME]
-
-
-def provided_measures() -> list[Measure]:
-    return [m for m in MEASURES.values() if m.source == PROVIDED]

@@ -29,11 +29,9 @@ from referrals.reporting.measures import (
     CASES,
     DATE_FIELD,
     OUTCOME,
-    PROVIDED,
     Measure,
     Rate,
     all_measures,
-    case_measures,
     counts_in_ranges,
     in_period,
 )
@@ -268,11 +266,33 @@ def _case_ranges(period: Period, today: datetime.date) -> dict[str, tuple[dateti
     }
 
 
-def case_measure_totals(
-    scope: QuerySet, measures: list[Measure], ranges: dict[str, tuple[datetime.datetime, datetime.datetime]]
-) -> dict[tuple[str, str], int]:
-    """{(measure key, range name): count}: one query (measures.counts_in_ranges)."""
-    return counts_in_ranges(scope, ranges, {m.key: m.cases_filter() for m in measures})
+def counted_figures(measures: list[Measure], scope: QuerySet, period: Period, today: datetime.date) -> dict:
+    """{measure key: Figures} for the measures counted from the referrals in `scope`: the case measures, and
+    rates a pathway app gives as filters (ReportMeasureProvider.rate_filters). One query for all of them
+    (measures.counts_in_ranges); other measures are left out."""
+    ranges = _case_ranges(period, today)
+    filters: dict[str, Q] = {}
+    rates = []
+    for m in measures:
+        if m.source == CASES:
+            filters[m.key] = m.cases_filter()
+        elif m.provider is not None and m.provider.rate_filters is not None:
+            filters[f"{m.key}:numerator"], filters[f"{m.key}:denominator"] = m.provider.rate_filters()
+            rates.append(m)
+    if not filters:
+        return {}
+    totals = counts_in_ranges(scope, ranges, filters)
+    covered = period.fraction_elapsed(today)
+    figures = {}
+    for m in measures:
+        if m.source == CASES:
+            values = [totals[(m.key, name)] for name in ranges]
+        elif m in rates:
+            values = [Rate(totals[(f"{m.key}:numerator", n)], totals[(f"{m.key}:denominator", n)]) for n in ranges]
+        else:
+            continue
+        figures[m.key] = Figures(m, period, *values, covered)
+    return figures
 
 
 # --- Outcome measures: monthly figures ------------------------------------------------------------
@@ -341,27 +361,17 @@ def target_report(*, user, period: Period, today: datetime.date) -> TargetReport
     (ReportMeasureProvider.rate_filters), one for outside data, one for targets, and one per other measure a
     pathway app provides."""
     scope = report_scope(user)
-    ranges = _case_ranges(period, today)
-    filters = {m.key: m.cases_filter() for m in case_measures()}
-    folded = {m.key: m.provider for m in all_measures() if m.provider is not None and m.provider.rate_filters}
-    for key, provider in folded.items():
-        filters[f"{key}:numerator"], filters[f"{key}:denominator"] = provider.rate_filters()
-    totals = counts_in_ranges(scope, ranges, filters)
+    counted = counted_figures(all_measures(), scope, period, today)
     previous = period.previous()
     months = outcome_months(previous.start, period.end)
     targets = targets_for(period)
-    covered = period.fraction_elapsed(today)
     partnership_wide = is_partnership_wide(user)
     rows = []
     for measure in all_measures():
-        key = measure.key
-        if measure.source == CASES:
-            figures = Figures(measure, period, *(totals[(key, name)] for name in ranges), covered)
+        if measure.key in counted:
+            figures = counted[measure.key]
         elif measure.source == OUTCOME:
             figures = _outcome_figures(measure, period, months)
-        elif key in folded:
-            rates = (Rate(totals[(f"{key}:numerator", n)], totals[(f"{key}:denominator", n)]) for n in ranges)
-            figures = Figures(measure, period, *rates, covered)
         else:
             figures = _provided_figures(measure, scope, period, today)
         assessment = assess(targets.get(measure.key), figures) if figures.available else None
@@ -466,17 +476,8 @@ def _yoy_figures(
         months = {(measure.key, r.month): r.current for r in rows if r.current is not None}
         months.update({(measure.key, r.previous_month): r.previous for r in rows if r.previous is not None})
         return _outcome_figures(measure, period, months)
-    if measure.source == PROVIDED:
-        return _provided_figures(measure, scope, period, today)
-    totals = case_measure_totals(scope, [measure], _case_ranges(period, today))
-    return Figures(
-        measure=measure,
-        period=period,
-        current=totals[(measure.key, "current")],
-        previous_same_point=totals[(measure.key, "previous_same_point")],
-        previous=totals[(measure.key, "previous")],
-        covered=period.fraction_elapsed(today),
-    )
+    counted = counted_figures([measure], scope, period, today)
+    return counted[measure.key] if measure.key in counted else _provided_figures(measure, scope, period, today)
 
 
 # --- Breakdowns -----------------------------------------------------------------------------------
