@@ -195,9 +195,7 @@ def _hub_for(user, pathway: str) -> int | None:
     if hubs is None:
         from referrals.models import PathwayHub
 
-        hubs = {}
-        for pathway_name, agency_id in PathwayHub.objects.order_by("id").values_list("pathway", "agency_id"):
-            hubs.setdefault(pathway_name, agency_id)  # the first, as hub_agency_id picks
+        hubs = dict(PathwayHub.objects.values_list("pathway", "agency_id"))  # one hub per pathway (unique)
         user._svd_hubs = hubs
     return hubs.get(pathway)
 
