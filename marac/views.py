@@ -39,15 +39,20 @@ from marac.models import (
     RepeatStatus,
 )
 from referrals.models import AccessAction, Pathway
-from referrals.services import EditConflict, access_log_record
+from referrals.services import EditConflict, access_logs_record
 from svd_portal.lib.csv_export import csv_response
 from svd_portal.lib.forms import errors_to_form, posted_version
 
 
 def _log(request, referral, action: str = AccessAction.VIEW_SECTION, record_count: int | None = None) -> None:
-    access_log_record(
+    _logs(request, [referral], action=action, record_count=record_count)
+
+
+def _logs(request, referrals, action: str = AccessAction.VIEW_SECTION, record_count: int | None = None) -> None:
+    """_log for many cases at once (one INSERT)."""
+    access_logs_record(
         user=request.user,
-        referral=referral,
+        referrals=list(referrals),
         action=action,
         page=request.resolver_match.view_name,
         request=request,
@@ -290,9 +295,7 @@ def meeting_minutes(request, public_id):
     if not permissions.can_view_minutes(request.user, meeting):
         raise PermissionDenied
     context = selectors.minutes(user=request.user, meeting=meeting)
-    for case in context["cases"]:
-        if case.removed_at is None:
-            _log(request, case.referral)
+    _logs(request, [case.referral for case in context["cases"] if case.removed_at is None])
     return render(request, "marac/minutes.html", {"meeting": meeting, **context})
 
 
@@ -431,9 +434,7 @@ def action(request, public_id):
 
 
 def _export_log(request, referrals, action: str) -> None:
-    count = len(referrals)
-    for referral in referrals:
-        _log(request, referral, action=action, record_count=count)
+    _logs(request, referrals, action=action, record_count=len(referrals))
 
 
 @require_http_methods(["GET"])

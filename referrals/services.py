@@ -351,13 +351,10 @@ def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def access_log_record(
-    *, user, referral: Referral | None, action: str, page: str, request=None, record_count: int | None = None
-) -> AccessLog:
-    """Record that `user` viewed or exported a case (or, with referral=None, a multi-case export)."""
+def _access_log_row(*, user, referral: Referral | None, action: str, page: str, request, record_count) -> AccessLog:
     if action not in AccessAction.values:
         raise ValueError(f"Unknown access action {action!r}")
-    return AccessLog.objects.create(
+    return AccessLog(
         user=user,
         agency=permissions.agency_of(user),
         referral=referral,
@@ -369,3 +366,28 @@ def access_log_record(
         ip_address=_client_ip(request),
         request_id=getattr(request, "request_id", "") if request else "",
     )
+
+
+def access_log_record(
+    *, user, referral: Referral | None, action: str, page: str, request=None, record_count: int | None = None
+) -> AccessLog:
+    """Record that `user` viewed or exported a case (or, with referral=None, a multi-case export)."""
+    row = _access_log_row(
+        user=user, referral=referral, action=action, page=page, request=request, record_count=record_count
+    )
+    row.save()
+    return row
+
+
+def access_logs_record(
+    *, user, referrals: list[Referral], action: str, page: str, request=None, record_count: int | None = None
+) -> list[AccessLog]:
+    """access_log_record for several cases seen or exported at once (a meeting's minutes, an export): one row
+    each, written in one INSERT."""
+    rows = [
+        _access_log_row(
+            user=user, referral=referral, action=action, page=page, request=request, record_count=record_count
+        )
+        for referral in referrals
+    ]
+    return AccessLog.objects.bulk_create(rows)

@@ -127,3 +127,23 @@ def test_adding_cases_locks_them_in_one_query(personas):
         locks = _referral_locks(personas, cases)[0]
         assert len(locks) == 1, f"{cases} cases: {len(locks)} referral locks"
         assert 'ORDER BY "referrals_referral"."id" ASC' in locks[0]
+
+
+def test_minutes_log_every_case_shown_in_one_insert(personas, client_for):
+    """The minutes are a view of every listed case: each is in the access log, written in one INSERT whatever the
+    number of cases (not one per case)."""
+    from referrals.models import AccessLog
+
+    for cases in (2, 4):
+        listed = [factories.make_marac_referral(personas.owner, accept_by=personas.coordinator) for _ in range(cases)]
+        meeting = factories.make_published_meeting(
+            personas.coordinator, listed, agencies=[personas.hospital], days_ahead=0
+        )
+        factories.hold_meeting(personas.coordinator, meeting, listed)
+        client = client_for(personas.coordinator)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("marac:meeting_minutes", args=[meeting.public_id])).status_code == 200
+        inserts = [q for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "referrals_accesslog"')]
+        assert len(inserts) == 1
+        logged = AccessLog.objects.filter(page="marac:meeting_minutes", referral__in=listed)
+        assert sorted(logged.values_list("referral_id", flat=True)) == sorted(r.pk for r in listed)
