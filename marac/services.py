@@ -183,7 +183,7 @@ def marac_transition_hook(*, referral: Referral, transition, actor) -> None:
     repeat_detect(referral=referral, actor=actor)
     criteria = referral_criteria(referral)
     if criteria.band == dash.RiskBand.HIGH or criteria.any:
-        obligation_idva_contact_changed(referral=referral)
+        obligation_idva_contact_changed(referral=referral, actor=actor)
 
 
 def referral_criteria(referral: Referral):
@@ -375,7 +375,7 @@ def meeting_update(*, meeting: Meeting, actor, data: dict, agencies: Iterable[Ag
     _save(meeting, actor, "meeting_update")
     if _agencies_set(meeting, agencies, actor) and meeting.status == MeetingStatus.PUBLISHED:
         _sync(_listed(meeting).values_list("referral_id", flat=True))
-        obligation_research_changed(meeting=meeting)
+        obligation_research_changed(meeting=meeting, actor=actor)
     return meeting
 
 
@@ -424,7 +424,7 @@ def meeting_cases_add(*, meeting: Meeting, actor, referrals: Iterable[Referral])
         )
     if meeting.status == MeetingStatus.PUBLISHED:
         _sync(case.referral_id for case in added)
-        obligation_research_changed(meeting=meeting)
+        obligation_research_changed(meeting=meeting, actor=actor)
     return added
 
 
@@ -454,7 +454,7 @@ def meeting_case_remove(*, meeting_case: MeetingCase, actor, reason: str) -> Mee
         summary=f"Removed from the case list for the {meeting_case.meeting.title}",
     )
     if meeting_case.meeting.status == MeetingStatus.PUBLISHED:
-        obligation_research_changed(meeting=meeting_case.meeting)
+        obligation_research_changed(meeting=meeting_case.meeting, actor=actor)
     return meeting_case
 
 
@@ -500,7 +500,7 @@ def meeting_publish(*, meeting: Meeting, actor) -> Meeting:
             summary=f"Case list published for the {meeting.title}",
             data={"meeting": str(meeting.public_id)},
         )
-    obligation_research_changed(meeting=meeting)
+    obligation_research_changed(meeting=meeting, actor=actor)
     _notify_after_commit(meeting)
     return meeting
 
@@ -593,7 +593,7 @@ def meeting_mark_held(*, meeting: Meeting, actor, heard: Iterable[MeetingCase]) 
             _save(case, actor, "meeting_mark_held")
             heard_referrals.append(case.referral_id)
             summary = f"Heard at the {meeting.title}"
-            obligation_repeat_review_changed(referral=case.referral, heard_on=meeting.date)
+            obligation_repeat_review_changed(referral=case.referral, heard_on=meeting.date, actor=actor)
         else:
             summary = f"Not heard at the {meeting.title}: waiting for a meeting again"
         event_record(referral=case.referral, actor=actor, kind=EventKind.PATHWAY, summary=summary)
@@ -601,7 +601,7 @@ def meeting_mark_held(*, meeting: Meeting, actor, heard: Iterable[MeetingCase]) 
     meeting.status = MeetingStatus.HELD
     meeting.held_at = now
     _save(meeting, actor, "meeting_mark_held")
-    obligation_research_changed(meeting=meeting)
+    obligation_research_changed(meeting=meeting, actor=actor)
     return meeting
 
 
@@ -668,7 +668,7 @@ def action_create(
         summary=f"MARAC action agreed for {agency.short_name}, due {due_date:%-d %B %Y}",
         data={"action": str(action.public_id)},
     )
-    obligation_action_changed(action=action)
+    obligation_action_changed(action=action, actor=actor)
     return action
 
 
@@ -695,14 +695,14 @@ def action_update(*, action: Action, actor, status: str, note: str = "") -> Acti
             summary=f"MARAC action for {action.agency.short_name}: {ActionStatus(status).label.lower()}",
             data={"action": str(action.public_id)},
         )
-    obligation_action_changed(action=action)
+    obligation_action_changed(action=action, actor=actor)
     return action
 
 
 # --- Obligations, for the reminders module ---------------------------------------------------------
 
 
-def obligation_idva_contact_changed(*, referral: Referral) -> Obligation:
+def obligation_idva_contact_changed(*, referral: Referral, actor=None) -> Obligation:
     """A high-risk MARAC referral: the IDVA service should contact the victim within 2 working days
     (domain.md 1.5). Addressed to the MARAC hub, whose coordinators make sure it happens.
     Called on submission."""
@@ -715,10 +715,10 @@ def obligation_idva_contact_changed(*, referral: Referral) -> Obligation:
         link=reverse("referrals:detail", kwargs={"public_id": referral.public_id}),
         referral=referral,
     )
-    return reminders.obligation_keep(obligation)
+    return reminders.obligation_keep(obligation, actor=actor)
 
 
-def obligation_research_changed(*, meeting: Meeting) -> list[Obligation]:
+def obligation_research_changed(*, meeting: Meeting, actor=None) -> list[Obligation]:
     """Research from every attending agency is due by the end of the working day before the meeting (a referral
     cut-off has usually passed by the time the list is published, so it cannot be the research deadline).
     Called on publish, list and agency changes, and when the meeting is held (which lifts every one of them)."""
@@ -739,10 +739,10 @@ def obligation_research_changed(*, meeting: Meeting) -> list[Obligation]:
         )
         for agency_id, withdrawn_at in agency_ids
     ]
-    return [reminders.obligation_keep(o) for o in obligations]
+    return [reminders.obligation_keep(o, actor=actor) for o in obligations]
 
 
-def obligation_action_changed(*, action: Action) -> Obligation:
+def obligation_action_changed(*, action: Action, actor=None) -> Obligation:
     """A MARAC action is due at the end of its due date; reporting any status other than open lifts it. Once
     due, an overdue reminder comes back until a status is reported.
     Called when an action is agreed and whenever its status is reported."""
@@ -755,10 +755,10 @@ def obligation_action_changed(*, action: Action) -> Obligation:
         link=reverse("marac:action", kwargs={"public_id": action.public_id}),
         referral=action.referral,
     )
-    return reminders.obligation_keep(obligation)
+    return reminders.obligation_keep(obligation, actor=actor)
 
 
-def obligation_repeat_review_changed(*, referral: Referral, heard_on: datetime.date) -> Obligation:
+def obligation_repeat_review_changed(*, referral: Referral, heard_on: datetime.date, actor=None) -> Obligation:
     """12 months after a case was last heard at a MARAC (a new referral after that is no longer a repeat), the
     MARAC hub's coordinators are reminded to look at it again. Called when a case is heard; hearing it again
     moves the reminder on."""
@@ -771,4 +771,4 @@ def obligation_repeat_review_changed(*, referral: Referral, heard_on: datetime.d
         link=reverse("referrals:detail", kwargs={"public_id": referral.public_id}),
         referral=referral,
     )
-    return reminders.obligation_keep(obligation)
+    return reminders.obligation_keep(obligation, actor=actor)

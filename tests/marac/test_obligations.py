@@ -59,3 +59,19 @@ def test_an_action_is_due_at_the_end_of_its_due_date_until_reported(personas, pu
     assert timezone.localtime(obligation.due_at) == factories.london(due.year, due.month, due.day, 17)
     action = services.action_update(action=action, actor=personas.outsider, status="complete")
     assert services.obligation_action_changed(action=action).due_at is None
+
+
+def test_the_reminders_marac_keeps_name_who_caused_them_outside_a_request(personas, marac_case):
+    """With no request (a task, a command, a direct call), history cannot take the user from the middleware: the
+    services hand their actor to the reminders they keep."""
+    from referrals.models import Reminder
+
+    meeting = factories.make_published_meeting(personas.coordinator, [marac_case], agencies=[personas.hospital])
+    research = Reminder.objects.get(key__startswith=f"marac_research:{meeting.public_id}:{personas.hospital.pk}|")
+    assert research.history.earliest().history_user == personas.coordinator
+    action = factories.add_action(personas.coordinator, meeting, personas.housing, days=9)
+    due = Reminder.objects.get(key__startswith=f"marac_action:{action.public_id}|", kind="marac_action_due")
+    assert due.history.earliest().history_user == personas.coordinator
+    services.action_update(action=action, actor=personas.outsider, status="complete")
+    assert due.history.latest().history_user == personas.outsider
+    assert due.history.latest().state == "cancelled"
