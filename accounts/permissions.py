@@ -131,6 +131,11 @@ def _group_perm_rows(group_id: int, need: str = VIEW) -> QuerySet:
     return _perm_model().objects.filter(group_id=group_id, permission_id=_permission_id(f"{need}_referral"))
 
 
+def view_rows() -> QuerySet:
+    """Every group's view rows (the audiences of the report tally: referrals.reporting.tally)."""
+    return _perm_model().objects.filter(permission_id=_permission_id("view_referral"))
+
+
 def referrals_visible_to(user) -> QuerySet[Referral]:
     """Every referral this user may see: the single scoping filter for lists, reports and exports."""
     from referrals.models import Referral
@@ -304,6 +309,10 @@ def referral_access_sync(referral: Referral, *, left_draft: bool = False) -> dic
             stale.add(group_id)
     for group_id in stale:
         access_version_bump(group_id)
+    if stale and referral.submitted_at is not None:  # who can see it, or that it counts at all, changed
+        from referrals.reporting.tally import tally_refresh
+
+        tally_refresh(referral=referral, groups=stale)
     return wanted
 
 
@@ -593,6 +602,20 @@ def referrals_reportable_to(user) -> QuerySet[Referral]:
     else:
         return Referral.objects.none()
     return queryset.filter(submitted_at__isnull=False)
+
+
+def report_audience(user) -> int | None:
+    """`referrals_reportable_to` as an audience of the report tally (referrals.reporting.tally): PARTNERSHIP (0)
+    for someone whose reports are partnership-wide, their agency's group for anyone else who may see reports
+    (the referrals that group can see), None for no one."""
+    from referrals.models import ReportTally
+
+    if can_view_partnership_reports(user):
+        return ReportTally.PARTNERSHIP
+    agency = agency_of(user)
+    if can_view_reports(user) and agency is not None and can_see_cases(user):
+        return agency.group_id
+    return None
 
 
 # --- MARAC (issue 4: marac app) ----------------------------------------------------------------------

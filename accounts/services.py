@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from django.contrib.auth.models import Group
@@ -37,16 +38,27 @@ def agency_create(*, name: str, short_name: str, kind: str, duty_status: str) ->
 
 @transaction.atomic
 def agency_update(*, agency: Agency, **fields) -> Agency:
-    """Change an agency, keeping its group's name in step with its short name."""
+    """Change an agency, keeping its group's name in step with its short name. A change of kind changes what
+    the reports count (referrals from the police), so the report tally counts again, once this commits, the
+    days the agency's referrals were submitted on."""
+    kind_before = Agency.objects.filter(pk=agency.pk).values_list("kind", flat=True).first()
     for name, value in fields.items():
         setattr(agency, name, value)
     agency.full_clean()
     agency.save()
+    if kind_before != agency.kind:
+        transaction.on_commit(functools.partial(_recount_reports, agency.pk))
     expected = _group_name(agency.short_name)
     if agency.group.name != expected:
         agency.group.name = expected
         agency.group.save(update_fields=["name"])
     return agency
+
+
+def _recount_reports(agency_id: int) -> None:
+    from referrals.reporting.tally import agency_days, tally_refresh_days
+
+    tally_refresh_days(agency_days(agency_id))
 
 
 # --- Members --------------------------------------------------------------------------------------

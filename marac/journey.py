@@ -230,9 +230,10 @@ def register() -> None:
         registry.ReportMeasureProvider(
             totals=reporting.marac_repeat_totals,
             monthly=reporting.marac_repeat_monthly,
-            rate_filters=reporting.repeat_rate_filters,
+            rate_facts=reporting.REPEAT_RATE_FACTS,
         ),
     )
+    registry.register_report_repeat(reporting.repeats)
     registry.register_transition_hook(services.marac_transition_hook)
     registry.register_navigation("MARAC meetings", lambda: reverse("marac:meetings"), permissions.can_view_meetings)
     registry.register_navigation("MARAC actions", lambda: reverse("marac:actions"), permissions.can_see_cases)

@@ -47,6 +47,7 @@ from marac.models import (
 from referrals import reminders
 from referrals.models import EventKind, Pathway, Person, PersonRole, Referral, ReminderKind, Status, name_key
 from referrals.reminders import Obligation
+from referrals.reporting.tally import tally_refresh
 from referrals.services import attributed, event_record, referral_lock, referral_part_save, referrals_lock
 from svd_portal.lib.working_days import deadline_after, end_of_working_day, subtract_working_days
 
@@ -264,6 +265,7 @@ def _mark_repeat(referral: Referral, earlier: Referral, actor, reason: str) -> N
     detail.is_repeat = True
     detail.repeat_of = earlier
     _save(detail, actor, reason)
+    tally_refresh(referral=referral)  # a repeat is one of the facts the reports count
 
 
 @transaction.atomic

@@ -743,4 +743,10 @@ class NotificationDigest(models.Model):
 
 
 # --- Reports (issue 7): targets, outcome measures and the population setting live in referrals.reporting ---
-from referrals.reporting.models import OutcomeMeasureEntry, PartnershipSetting, Target  # noqa: E402, F401
+from referrals.reporting.models import (  # noqa: E402, F401
+    OutcomeMeasureEntry,
+    PartnershipSetting,
+    ReportTally,
+    ReportTallyState,
+    Target,
+)

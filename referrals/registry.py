@@ -167,14 +167,15 @@ class ReportMeasureProvider:
     is an int for a count, or referrals.reporting.measures.Rate for a rate. Both must be SQL aggregates:
     a fixed number of queries whatever the number of cases.
 
-    rate_filters() -> (numerator, denominator), optional: for a rate of referrals, the two `Q` filters over
-    Referral whose counts make it. With them the target page counts the rate in the same query as the case
-    measures (one read of the referrals, not two); `totals` must give the same figures.
+    rate_facts: (numerator, denominator), optional: for a rate of referrals, the facts
+    (referrals.reporting.tally.FACTS, such as {"pathway": "marac", "repeat": True}) of the referrals each counts.
+    With them the target page counts the rate with the case measures, from the report tally; `totals` must give
+    the same figures.
     """
 
     totals: Callable[..., dict[str, Any]]
     monthly: Callable[..., dict[Any, Any]]
-    rate_filters: Callable[[], tuple[Any, Any]] | None = None
+    rate_facts: tuple[dict[str, Any], dict[str, Any]] | None = None
 
 
 _report_measures: dict[str, ReportMeasureProvider] = {}
@@ -187,3 +188,16 @@ def register_report_measure(key: str, provider: ReportMeasureProvider) -> None:
 
 def report_measure_provider(key: str) -> ReportMeasureProvider | None:
     return _report_measures.get(key)
+
+
+_report_repeats: list[Callable[[], Any]] = []
+
+
+def register_report_repeat(repeats: Callable[[], Any]) -> None:
+    """repeats() -> a `Q` over Referral matching the referrals a pathway app counts as repeats (MARAC: a
+    further incident within 12 months). The report tally keeps this as its `repeat` fact."""
+    _report_repeats.append(repeats)
+
+
+def report_repeat_filters() -> list[Callable[[], Any]]:
+    return list(_report_repeats)

@@ -31,6 +31,7 @@ from referrals.models import (
     ShareLevel,
     Status,
 )
+from referrals.reporting import tally
 from referrals.workflow import InvalidTransition, Transition, check_transition
 
 
@@ -170,6 +171,8 @@ def referral_part_save(
         event_record(referral=locked, actor=actor, kind=kind, summary=f"Updated: {section}")
     for hook in registry.part_saved_hooks():
         hook(referral=locked, instance=instance, actor=actor, is_new=is_new)
+    if locked.submitted_at is not None and isinstance(instance, tally.FACT_MODELS):
+        tally.tally_refresh(referral=locked)
     referral.version = locked.version
     return instance
 

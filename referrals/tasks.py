@@ -11,8 +11,11 @@ rather than as ETA retries on the broker: nothing is lost if Redis is restarted 
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from referrals import reminders
+from referrals.reporting import tally
+from referrals.reporting.periods import add_months
 
 # Publishing from the sweep: fail fast if the broker is down, so the claim rolls forward to the next sweep.
 PUBLISH_OPTIONS = {"retry": True, "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}}
@@ -48,3 +51,12 @@ def notification_email(notification_id: int) -> bool:
 @shared_task(name="referrals.digest_send")
 def digest_send(user_id: int, day: str) -> bool:
     return reminders.digest_send(user_id=user_id, day=day)
+
+
+@shared_task(name="referrals.report_tally_rebuild", soft_time_limit=3000, time_limit=3600)
+def report_tally_rebuild() -> int:
+    """Nightly (settings.CELERY_BEAT_SCHEDULE): count the last 13 months of the report tally again, or all of it
+    if it has never been counted. The services keep it exact; this puts right, within a day, anything changed
+    outside them (a fix made in the database by hand)."""
+    since = add_months(timezone.localdate().replace(day=1), -13) if tally.is_built() else None
+    return tally.tally_rebuild(since=since)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -345,6 +346,10 @@ CELERY_BEAT_SCHEDULE["reminders-sweep"] = {
     "task": "referrals.reminders_sweep",
     "schedule": float(SVD_REMINDER_SWEEP_SECONDS),
     "options": {"expires": float(SVD_REMINDER_SWEEP_SECONDS)},
+}
+CELERY_BEAT_SCHEDULE["report-tally-rebuild"] = {
+    "task": "referrals.report_tally_rebuild",
+    "schedule": crontab(hour=2, minute=40),  # London time (CELERY_TIMEZONE)
 }
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # e.g. a GOV.UK Notify backend
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)

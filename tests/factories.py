@@ -463,9 +463,13 @@ def make_marac_referral(
         return referral
     referral = services.referral_transition(referral=referral, actor=actor, name="submit")
     if submitted_days_ago is not None:
+        from referrals.reporting.tally import tally_refresh_days
+
+        moved_from = timezone.localtime(referral.submitted_at).date()
         referral.submitted_at = referral.received_at = local_noon(submitted_days_ago)
         referral._history_user = actor
         referral.save()
+        tally_refresh_days([moved_from, referral.submitted_at.date()])  # the report tally, as for any submission
     if accept_by is not None:
         referral = services.referral_transition(
             referral=Referral.objects.get(pk=referral.pk), actor=accept_by, name="accept"

@@ -1,8 +1,9 @@
 """The measure registry: what each report measure counts, as an SQL aggregate over a scoped queryset.
 
 Three kinds of measure:
-- case measures: referrals submitted in a date range that match a filter (a `Q` over Referral). All of them
-  are counted together in one aggregate query with `Count(filter=...)`;
+- case measures: referrals submitted in a date range that have some facts (`facts`, such as {"pathway":
+  "marac", "police": False}: referrals.reporting.tally.FACTS). All of them are counted together in one
+  aggregate query, from the report tally or, where it cannot answer, from the referrals themselves;
 - outcome measures: monthly figures from outside data (OutcomeMeasureEntry), summed in one query;
 - provided measures: counted by a pathway app (MARAC repeat rate, HSB orders), which registers a
   `registry.ReportMeasureProvider` for the measure's key. Until it does, the measure shows as unavailable.
@@ -14,15 +15,14 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
-from accounts.models import AgencyKind
 from referrals import registry
-from referrals.models import IncidentType, Pathway, YouthViolenceDetail
+from referrals.models import IncidentType, Pathway
 from referrals.reporting.models import Direction, ReportMeasure
 
 COUNT = "count"
@@ -35,15 +35,21 @@ PROVIDED = "provided"
 DATE_FIELD = "submitted_at"
 
 
-def in_period(start: datetime.datetime, end: datetime.datetime) -> Q:
-    """Cases whose DATE_FIELD falls in [start, end)."""
-    return Q(**{f"{DATE_FIELD}__gte": start, f"{DATE_FIELD}__lt": end})
+def in_period(start, end, field: str = DATE_FIELD) -> Q:
+    """Rows whose `field` (default: the referral's DATE_FIELD) falls in [start, end)."""
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
 
 
 def counts_in_ranges(
-    queryset: QuerySet, ranges: dict[str, tuple[datetime.datetime, datetime.datetime]], filters: dict[str, Q]
+    queryset: QuerySet,
+    ranges: dict[str, tuple[Any, Any]],
+    filters: dict[str, Q],
+    *,
+    field: str = DATE_FIELD,
+    weight: str | None = None,
 ) -> dict[tuple[str, str], int]:
-    """{(filter key, range name): rows of `queryset` matching the filter with DATE_FIELD in the range}: one query.
+    """{(filter key, range name): rows of `queryset` matching the filter with `field` in the range}: one query.
+    With `weight`, each row counts as that many (the report tally's `count`).
 
     The ranges may overlap (the previous period to today's point lies inside the whole previous period), so the
     rows are grouped by the pieces that the ranges' ends cut the time line into, each filter is counted once per
@@ -54,18 +60,24 @@ def counts_in_ranges(
     points = sorted({moment for bounds in ranges.values() for moment in bounds})
     pieces = list(itertools.pairwise(points))
     piece = Case(
-        *[When(in_period(start, end), then=Value(i)) for i, (start, end) in enumerate(pieces)],
+        *[When(in_period(start, end, field), then=Value(i)) for i, (start, end) in enumerate(pieces)],
         output_field=IntegerField(),
     )
     keys = list(filters)
-    counts = {f"n{j}": Count("pk", filter=filters[key]) if filters[key] else Count("pk") for j, key in enumerate(keys)}
-    rows = queryset.filter(in_period(points[0], points[-1])).annotate(piece=piece).values("piece").annotate(**counts)
-    by_piece = {row["piece"]: row for row in rows.order_by()}
+
+    def counted(condition: Q):
+        if weight is not None:
+            return Sum(weight, filter=condition or None)
+        return Count("pk", filter=condition) if condition else Count("pk")
+
+    counts = {f"n{j}": counted(filters[key]) for j, key in enumerate(keys)}
+    rows = queryset.filter(in_period(points[0], points[-1], field)).annotate(piece=piece).values("piece")
+    by_piece = {row["piece"]: row for row in rows.annotate(**counts).order_by()}
     result = {}
     for name, (start, end) in ranges.items():
         inside = [by_piece[i] for i, (s, e) in enumerate(pieces) if start <= s and e <= end and i in by_piece]
         for j, key in enumerate(keys):
-            result[(key, name)] = sum(row[f"n{j}"] for row in inside)
+            result[(key, name)] = sum(row[f"n{j}"] or 0 for row in inside)
     return result
 
 
@@ -101,7 +113,7 @@ class Measure:
     how_counted: str
     default_direction: str
     unit: str = COUNT
-    cases_filter: Callable[[], Q] | None = None
+    facts: dict[str, Any] | None = None  # what a case measure counts (referrals.reporting.tally.FACTS)
 
     @property
     def label(self) -> str:
@@ -141,20 +153,6 @@ SHORT_LABELS = {
 }
 
 
-def _pathway(pathway: str) -> Callable[[], Q]:
-    return lambda: Q(pathway=pathway)
-
-
-def _incident(incident_type: str) -> Callable[[], Q]:
-    """Youth violence referrals whose incident was of this type, as "id in (the details of that type)": the
-    subquery is an index-only scan (yv_incident_referral_idx) that PostgreSQL hashes once, where a join would
-    read every youth violence detail for every report (docs/performance.md)."""
-    return lambda: Q(
-        pathway=Pathway.YOUTH_VIOLENCE,
-        pk__in=YouthViolenceDetail.objects.filter(incident_type=incident_type).values("referral_id"),
-    )
-
-
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in [
@@ -163,21 +161,21 @@ MEASURES: dict[str, Measure] = {
             CASES,
             "Every referral submitted on any pathway.",
             Direction.INCREASE,
-            cases_filter=Q,
+            facts={},
         ),
         Measure(
             ReportMeasure.MARAC_REFERRALS,
             CASES,
             "Referrals submitted on the MARAC pathway, repeats included.",
             Direction.INCREASE,
-            cases_filter=_pathway(Pathway.MARAC),
+            facts={"pathway": Pathway.MARAC},
         ),
         Measure(
             ReportMeasure.MARAC_NON_POLICE,
             CASES,
             "MARAC referrals whose referring agency is not a police force.",
             Direction.INCREASE,
-            cases_filter=lambda: Q(pathway=Pathway.MARAC) & ~Q(owner_agency__kind=AgencyKind.POLICE),
+            facts={"pathway": Pathway.MARAC, "police": False},
         ),
         Measure(
             ReportMeasure.MARAC_REPEAT_RATE,
@@ -192,7 +190,7 @@ MEASURES: dict[str, Measure] = {
             CASES,
             "Referrals submitted on the harmful sexual behaviour pathway.",
             Direction.INCREASE,
-            cases_filter=_pathway(Pathway.HSB),
+            facts={"pathway": Pathway.HSB},
         ),
         Measure(
             ReportMeasure.HSB_ORDERS,
@@ -205,21 +203,21 @@ MEASURES: dict[str, Measure] = {
             CASES,
             "Referrals submitted on the youth violence pathway (people under 25).",
             Direction.INCREASE,
-            cases_filter=_pathway(Pathway.YOUTH_VIOLENCE),
+            facts={"pathway": Pathway.YOUTH_VIOLENCE},
         ),
         Measure(
             ReportMeasure.YV_KNIFE_INJURIES,
             CASES,
             "Youth violence referrals whose incident was a knife or sharp-object injury.",
             Direction.DECREASE,
-            cases_filter=_incident(IncidentType.KNIFE_INJURY),
+            facts={"pathway": Pathway.YOUTH_VIOLENCE, "incident_type": IncidentType.KNIFE_INJURY},
         ),
         Measure(
             ReportMeasure.YV_GUNSHOT_INJURIES,
             CASES,
             "Youth violence referrals whose incident was a gunshot injury.",
             Direction.DECREASE,
-            cases_filter=_incident(IncidentType.GUNSHOT_INJURY),
+            facts={"pathway": Pathway.YOUTH_VIOLENCE, "incident_type": IncidentType.GUNSHOT_INJURY},
         ),
         Measure(
             ReportMeasure.HOSPITAL_SHARP_U25,

@@ -226,3 +226,53 @@ class PartnershipSetting(models.Model):
 
     def __str__(self) -> str:
         return "Partnership settings"
+
+
+class ReportTally(models.Model):
+    """How many submitted referrals share the facts the report measures ask about, by the London day they were
+    submitted and by audience: PARTNERSHIP (every referral: what a manager's reports count) or the id of an
+    agency's group (the referrals that group can see: what that agency's reports count).
+
+    Derived data with no personal data in it, kept exact by the services through referrals.reporting.tally
+    (ADR 17): a report adds up a few thousand of these rows instead of counting up to a million referrals on
+    every view."""
+
+    __module__ = MODELS_MODULE
+
+    PARTNERSHIP = 0
+
+    audience = models.IntegerField()
+    day = models.DateField()
+    pathway = models.CharField(max_length=20)
+    police = models.BooleanField()  # the referring agency is a police force
+    incident_type = models.CharField(max_length=30, blank=True)  # youth violence referrals only
+    repeat = models.BooleanField()  # a repeat referral, as its pathway app counts one (MARAC)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audience", "day", "pathway", "police", "incident_type", "repeat"],
+                name="report_tally_one_per_facts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.pathway}: {self.count}"
+
+
+class ReportTallyState(models.Model):
+    """When the report tally was last counted in full (referrals.reporting.tally.tally_rebuild). Until it has
+    been, the reports count the referrals themselves: a new deployment is slow, never wrong. One row (id 1)."""
+
+    __module__ = MODELS_MODULE
+
+    SINGLETON_ID = 1
+
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="report_tally_state_singleton")]
+
+    def __str__(self) -> str:
+        return f"Report tally built {self.built_at or 'never'}"

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, DateField, FilteredRelation, Q, QuerySet
+from django.db.models import Count, DateField, FilteredRelation, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Agency, AgencyKind
@@ -25,6 +26,7 @@ from referrals.models import (
     YesNoUnknown,
 )
 from referrals.reporting import benchmarks as bm
+from referrals.reporting import tally
 from referrals.reporting.measures import (
     CASES,
     DATE_FIELD,
@@ -94,6 +96,32 @@ class ReportFilters:
 def report_scope(user, filters: ReportFilters | None = None) -> QuerySet:
     queryset = permissions.referrals_reportable_to(user)
     return filters.apply(queryset) if filters else queryset
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a report counts referrals: `scope`, the referrals themselves (report_scope), and `tally`, the same
+    referrals in the report tally (referrals.reporting.tally), or None where the tally cannot say: it does not
+    know the referring agency (so not with a filter by agency), and it says nothing until counted in full."""
+
+    scope: QuerySet
+    tally: QuerySet | None
+
+
+def report_source(user, filters: ReportFilters | None = None) -> Source:
+    scope = report_scope(user, filters)
+    audience = permissions.report_audience(user)
+    if audience is None or (filters is not None and filters.agency is not None) or not tally.is_built():
+        return Source(scope, None)
+    rows = tally.tally_rows(audience)
+    if filters is not None and filters.pathway:
+        rows = rows.filter(pathway=filters.pathway)
+    return Source(scope, rows)
+
+
+def _days(start: datetime.datetime, end: datetime.datetime) -> tuple[datetime.date, datetime.date]:
+    """A range of London midnights as the tally's days."""
+    return timezone.localtime(start).date(), timezone.localtime(end).date()
 
 
 def is_partnership_wide(user) -> bool:
@@ -266,22 +294,27 @@ def _case_ranges(period: Period, today: datetime.date) -> dict[str, tuple[dateti
     }
 
 
-def counted_figures(measures: list[Measure], scope: QuerySet, period: Period, today: datetime.date) -> dict:
-    """{measure key: Figures} for the measures counted from the referrals in `scope`: the case measures, and
-    rates a pathway app gives as filters (ReportMeasureProvider.rate_filters). One query for all of them
-    (measures.counts_in_ranges); other measures are left out."""
+def counted_figures(measures: list[Measure], source: Source, period: Period, today: datetime.date) -> dict:
+    """{measure key: Figures} for the measures counted from referrals: the case measures, and rates a pathway
+    app gives as facts (ReportMeasureProvider.rate_facts). One query for all of them, over the report tally
+    where it can answer (measures.counts_in_ranges); other measures are left out."""
     ranges = _case_ranges(period, today)
-    filters: dict[str, Q] = {}
+    facts: dict[str, dict] = {}
     rates = []
     for m in measures:
         if m.source == CASES:
-            filters[m.key] = m.cases_filter()
-        elif m.provider is not None and m.provider.rate_filters is not None:
-            filters[f"{m.key}:numerator"], filters[f"{m.key}:denominator"] = m.provider.rate_filters()
+            facts[m.key] = m.facts
+        elif m.provider is not None and m.provider.rate_facts is not None:
+            facts[f"{m.key}:numerator"], facts[f"{m.key}:denominator"] = m.provider.rate_facts
             rates.append(m)
-    if not filters:
+    if not facts:
         return {}
-    totals = counts_in_ranges(scope, ranges, filters)
+    if source.tally is not None:
+        day_ranges = {name: _days(*bounds) for name, bounds in ranges.items()}
+        filters = {key: tally.facts_filter(f, tally=True) for key, f in facts.items()}
+        totals = counts_in_ranges(source.tally, day_ranges, filters, field="day", weight="count")
+    else:
+        totals = counts_in_ranges(source.scope, ranges, {key: tally.facts_filter(f) for key, f in facts.items()})
     covered = period.fraction_elapsed(today)
     figures = {}
     for m in measures:
@@ -358,10 +391,10 @@ def targets_for(period: Period) -> dict[str, Target]:
 def target_report(*, user, period: Period, today: datetime.date) -> TargetReport:
     """Every measure: this period so far, the previous period (to the same point and whole), the target and
     its status. Queries: one for all case measures and the rates pathway apps give as filters
-    (ReportMeasureProvider.rate_filters), one for outside data, one for targets, and one per other measure a
+    (ReportMeasureProvider.rate_facts), one for outside data, one for targets, and one per other measure a
     pathway app provides."""
-    scope = report_scope(user)
-    counted = counted_figures(all_measures(), scope, period, today)
+    source = report_source(user)
+    counted = counted_figures(all_measures(), source, period, today)
     previous = period.previous()
     months = outcome_months(previous.start, period.end)
     targets = targets_for(period)
@@ -373,7 +406,7 @@ def target_report(*, user, period: Period, today: datetime.date) -> TargetReport
         elif measure.source == OUTCOME:
             figures = _outcome_figures(measure, period, months)
         else:
-            figures = _provided_figures(measure, scope, period, today)
+            figures = _provided_figures(measure, source.scope, period, today)
         assessment = assess(targets.get(measure.key), figures) if figures.available else None
         if assessment is not None and not permissions.can_see_target_status(
             user, counted_from_cases=measure.source != OUTCOME
@@ -417,9 +450,14 @@ class YearOnYear:
         return self.period.previous()
 
 
-def _monthly_cases(scope: QuerySet, measure: Measure, start: datetime.datetime, end: datetime.datetime) -> dict:
+def _monthly_cases(source: Source, measure: Measure, start: datetime.datetime, end: datetime.datetime) -> dict:
+    if source.tally is not None:
+        first, last = _days(start, end)
+        rows = source.tally.filter(tally.facts_filter(measure.facts, tally=True), day__gte=first, day__lt=last)
+        rows = rows.annotate(month=TruncMonth("day", output_field=DateField())).values("month")
+        return {row["month"]: row["n"] for row in rows.annotate(n=Sum("count")).order_by("month")}
     rows = (
-        scope.filter(measure.cases_filter() & in_period(start, end))
+        source.scope.filter(tally.facts_filter(measure.facts) & in_period(start, end))
         .annotate(month=TruncMonth(DATE_FIELD, output_field=DateField()))
         .values("month")
         .annotate(n=Count("pk"))
@@ -432,14 +470,14 @@ def year_on_year(*, user, measure: Measure, period: Period, filters: ReportFilte
     """This period's months beside the same months of the previous period: one query."""
     previous = period.previous()
     ignored = measure.source == OUTCOME and filters.any
-    scope = report_scope(user, None if measure.source == OUTCOME else filters)
+    source = report_source(user, None if measure.source == OUTCOME else filters)
     if measure.source == CASES:
-        monthly = _monthly_cases(scope, measure, previous.start_at, period.end_at)
+        monthly = _monthly_cases(source, measure, previous.start_at, period.end_at)
     elif measure.source == OUTCOME:
         entries = outcome_months(previous.start, period.end)
         monthly = {month: count for (key, month), count in entries.items() if key == measure.key}
     elif measure.provider is not None:
-        monthly = measure.provider.monthly(scope, previous.start_at, period.end_at)
+        monthly = measure.provider.monthly(source.scope, previous.start_at, period.end_at)
     else:
         monthly = {}
     this_month = today.replace(day=1)
@@ -456,7 +494,7 @@ def year_on_year(*, user, measure: Measure, period: Period, filters: ReportFilte
                 future=future,
             )
         )
-    figures = _yoy_figures(measure, scope, period, rows, today)
+    figures = _yoy_figures(measure, source, period, rows, today)
     return YearOnYear(
         measure=measure,
         period=period,
@@ -469,15 +507,17 @@ def year_on_year(*, user, measure: Measure, period: Period, filters: ReportFilte
 
 
 def _yoy_figures(
-    measure: Measure, scope: QuerySet, period: Period, rows: list[MonthRow], today: datetime.date
+    measure: Measure, source: Source, period: Period, rows: list[MonthRow], today: datetime.date
 ) -> Figures:
     """The totals row: worked out exactly as on the target page (to the same day of the previous period)."""
     if measure.source == OUTCOME:
         months = {(measure.key, r.month): r.current for r in rows if r.current is not None}
         months.update({(measure.key, r.previous_month): r.previous for r in rows if r.previous is not None})
         return _outcome_figures(measure, period, months)
-    counted = counted_figures([measure], scope, period, today)
-    return counted[measure.key] if measure.key in counted else _provided_figures(measure, scope, period, today)
+    counted = counted_figures([measure], source, period, today)
+    if measure.key in counted:
+        return counted[measure.key]
+    return _provided_figures(measure, source.scope, period, today)
 
 
 # --- Breakdowns -----------------------------------------------------------------------------------
@@ -642,8 +682,8 @@ def marac_benchmarks(*, user, period: Period, today: datetime.date) -> Benchmark
     repeat_measure = measure_of(ReportMeasure.MARAC_REPEAT_RATE)
     provider = repeat_measure.provider
     folded = {}
-    if provider is not None and provider.rate_filters is not None:  # the repeat rate in the same query
-        numerator, denominator = provider.rate_filters()
+    if provider is not None and provider.rate_facts is not None:  # the repeat rate in the same query
+        numerator, denominator = (tally.facts_filter(facts) for facts in provider.rate_facts)
         folded = {
             "repeats": Count("pk", distinct=True, filter=numerator),
             "repeat_cases": Count("pk", distinct=True, filter=denominator),

@@ -31,10 +31,12 @@ def _figures(report, key):
 
 def _mark_repeat(referral, actor):
     from marac.models import MaracDetail
+    from referrals.reporting.tally import tally_refresh
 
     detail = MaracDetail(referral=referral, is_repeat=True, repeat_of=None)
     detail._history_user = actor
     detail.save()
+    tally_refresh(referral=referral)  # as the MARAC app's services do when they flag a repeat
 
 
 def test_both_pathway_measures_are_provided():
@@ -68,7 +70,7 @@ def test_marac_repeat_rate(report_world):
     # The target page counts the rate from the provider's filters, in its case-measure query; the provider's
     # own totals (used elsewhere) must agree with it.
     provider = registry.report_measure_provider(ReportMeasure.MARAC_REPEAT_RATE)
-    assert provider.rate_filters is not None
+    assert provider.rate_facts is not None
     own = provider.totals(selectors.report_scope(p.owner_manager), selectors._case_ranges(FY, TODAY))
     assert (own["current"], own["previous_same_point"], own["previous"]) == (Rate(2, 5), Rate(1, 4), Rate(1, 6))
 

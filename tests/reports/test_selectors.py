@@ -321,16 +321,17 @@ def test_counts_in_ranges_agree_with_counting_each_range_on_its_own(report_world
     own gives."""
     from django.db.models import Q
 
-    from marac.reporting import _repeat
+    from marac.reporting import repeats
     from referrals.models import Referral
+    from referrals.reporting.tally import facts_filter
     from tests.factories import london
 
     queryset = Referral.objects.filter(submitted_at__isnull=False)
     filters = {
         "all": Q(),
         "marac": Q(pathway=Pathway.MARAC),
-        "knife": measures.measure("yv_knife_injuries").cases_filter(),
-        "repeat": _repeat(),
+        "knife": facts_filter(measures.measure("yv_knife_injuries").facts),
+        "repeat": repeats(),
     }
     ranges = {
         "year": (london(2024, 4, 1), london(2025, 4, 1)),
