@@ -12,8 +12,20 @@ from functools import reduce
 from itertools import groupby
 from operator import or_
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat, Trim
 from django.utils import timezone
 
 from accounts import permissions
@@ -67,6 +79,13 @@ def _latest_score(pointer: str = "pk") -> Subquery:
     return Subquery(latest.values("score")[:1], output_field=IntegerField())
 
 
+def _victim_name(pointer: str = "pk") -> Subquery:
+    """The first victim's name, for the case rows (CaseRow): a subquery, not 200 Person objects to build."""
+    victims = Person.objects.filter(referral=OuterRef(pointer), role=PersonRole.SUBJECT).order_by("id")
+    name = Trim(Concat("first_name", Value(" "), "last_name", output_field=CharField()))
+    return Subquery(victims.annotate(name=name).values("name")[:1], output_field=CharField())
+
+
 def _subjects(prefix: str = "") -> Prefetch:
     """The victims' names (all a MARAC list shows of them)."""
     victims = Person.objects.filter(role=PersonRole.SUBJECT).only("referral", "first_name", "last_name").order_by("id")
@@ -95,11 +114,10 @@ def _row(referral: Referral, *, today: datetime.date, meeting_case: MeetingCase 
     except MaracDetail.DoesNotExist:
         detail = None
     since = services.waiting_start(referral)
-    subjects = getattr(referral, "subjects", [])
     return CaseRow(
         referral=referral,
         criteria=Criteria(score=referral.dash_score, detail=detail),
-        victim=subjects[0].full_name if subjects else "Not recorded",
+        victim=referral.victim_name or "Not recorded",
         days_waiting=max(0, (today - timezone.localtime(since).date()).days),
         meeting_case=meeting_case,
     )
@@ -127,13 +145,12 @@ def meeting_case_rows(meeting, *, today: datetime.date | None = None) -> list[Ca
     cases = (
         MeetingCase.objects.filter(meeting=meeting, removed_at__isnull=True)
         .select_related("referral__owner_agency", "referral__marac")
-        .annotate(dash_score=_latest_score("referral_id"))
-        .prefetch_related(_subjects("referral__"))
+        .annotate(dash_score=_latest_score("referral_id"), victim_name=_victim_name("referral_id"))
         .order_by("position", "id")
     )
     rows = []
     for case in cases:
-        case.referral.dash_score = case.dash_score
+        case.referral.dash_score, case.referral.victim_name = case.dash_score, case.victim_name
         rows.append(_row(case.referral, today=today, meeting_case=case))
     return rows
 
@@ -151,8 +168,7 @@ def candidates(*, user, today: datetime.date | None = None) -> list[CaseRow]:
         .exclude(Exists(upcoming))
         .select_related("owner_agency", "marac")
         .only(*CANDIDATE_COLUMNS)
-        .annotate(dash_score=_latest_score())
-        .prefetch_related(_subjects())
+        .annotate(dash_score=_latest_score(), victim_name=_victim_name())
         .order_by("marac__waiting_since", "id")[:CANDIDATE_LIMIT]
     )
     rows = [_row(referral, today=today) for referral in referrals]
@@ -162,16 +178,15 @@ def candidates(*, user, today: datetime.date | None = None) -> list[CaseRow]:
 
 def meeting_case_detail(*, user, meeting, referral_public_id) -> MeetingCase:
     queryset = MeetingCase.objects.select_related("meeting", "referral__owner_agency", "referral__marac").annotate(
-        dash_score=_latest_score("referral_id")
+        dash_score=_latest_score("referral_id"), victim_name=_victim_name("referral_id")
     )
     case = permissions.meeting_case_for_user(user, meeting, referral_public_id, queryset=queryset)
-    case.referral.dash_score = case.dash_score
+    case.referral.dash_score, case.referral.victim_name = case.dash_score, case.victim_name
     return case
 
 
 def meeting_case_row(case: MeetingCase) -> CaseRow:
-    subjects = list(Person.objects.filter(referral_id=case.referral_id, role=PersonRole.SUBJECT).order_by("id"))
-    case.referral.subjects = subjects
+    """The row of a case from meeting_case_detail (which annotated its score and victim)."""
     return _row(case.referral, today=timezone.localdate(), meeting_case=case)
 
 

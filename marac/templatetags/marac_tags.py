@@ -34,6 +34,10 @@ CHECKED = mark_safe(" checked")  # noqa: S308 - a constant
 def candidate_rows(rows):
     """The candidate rows of the add-cases form (marac.selectors.CaseRow), ticked as the view marked them."""
 
+    # One reverse() for the page, not one per row: the case page's path with a placeholder id swapped in.
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    case_path = reverse("referrals:detail", args=[placeholder])
+
     def cells(index, row):
         referral, criteria = row.referral, row.criteria
         risk = criteria.band_label if criteria.score is None else f"{criteria.band_label} ({criteria.score})"
@@ -42,7 +46,7 @@ def candidate_rows(rows):
             referral.public_id,
             CHECKED if row.selected else "",
             referral.display_reference,
-            reverse("referrals:detail", args=[referral.public_id]),
+            case_path.replace(placeholder, str(referral.public_id)),
             REPEAT_TAG if criteria.repeat else "",
             row.victim,
             risk,
