@@ -25,6 +25,8 @@ import datetime
 import itertools
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection, transaction
@@ -160,20 +162,51 @@ def _day_referrals(days: Iterable[datetime.date]) -> QuerySet:
 # --- Keeping it: what the services call -----------------------------------------------------------
 
 
-@transaction.atomic
+_pending: ContextVar[dict | None] = ContextVar("report_tally_pending", default=None)
+
+
 def tally_refresh(*, referral: Referral, groups: Iterable[int] = ()) -> None:
     """Count again the day `referral` was submitted on, for the partnership, every group that can see it now
     and `groups` (those that have just lost sight of it). Nothing for a draft. Call it, in the same
-    transaction, after anything that may change a submitted referral's facts or who can see it."""
-    submitted_at = Referral.objects.filter(pk=referral.pk).values_list("submitted_at", flat=True).first()
-    if submitted_at is None:
+    transaction, after anything that may change a submitted referral's facts or who can see it. Inside
+    `tally_batch()` it only notes the referral, and the batch counts once at its end."""
+    pending = _pending.get()
+    if pending is not None:
+        pending["referrals"].add(referral.pk)
+        pending["groups"].update(groups)
+        return
+    _refresh({referral.pk}, set(groups))
+
+
+@contextmanager
+def tally_batch():
+    """For a service that changes many referrals at once (publishing a MARAC case list): the refreshes asked for
+    inside the block become one recount at its end, of every day noted for every audience noted, in the same
+    transaction. Nothing is counted if the block raises (its transaction is rolled back anyway)."""
+    if _pending.get() is not None:  # already inside a batch: the outer one counts
+        yield
+        return
+    token = _pending.set({"referrals": set(), "groups": set()})
+    try:
+        yield
+        pending = _pending.get()
+    finally:
+        _pending.reset(token)
+    if pending["referrals"]:
+        _refresh(pending["referrals"], pending["groups"])
+
+
+@transaction.atomic
+def _refresh(referral_ids: set[int], groups: set[int]) -> None:
+    moments = Referral.objects.filter(pk__in=referral_ids, submitted_at__isnull=False).values_list("submitted_at")
+    days = {timezone.localtime(moment).date() for (moment,) in moments}
+    if not days:
         return
     _lock()
-    day = timezone.localtime(submitted_at).date()
-    seeing = permissions.view_rows().filter(content_object=referral)
-    audiences = {PARTNERSHIP, *groups, *seeing.values_list("group_id", flat=True)}
-    facts = _fact_rows(_day_referrals([day]))
-    ReportTally.objects.filter(day=day, audience__in=audiences).delete()
+    seeing = permissions.view_rows().filter(content_object_id__in=referral_ids).values_list("group_id", flat=True)
+    audiences = {PARTNERSHIP, *groups, *seeing}
+    facts = _fact_rows(_day_referrals(days))
+    ReportTally.objects.filter(day__in=days, audience__in=audiences).delete()
     ReportTally.objects.bulk_create(_rows(_counted(facts, audiences)))
 
 

@@ -177,3 +177,24 @@ def test_the_nightly_task_puts_right_the_last_months_only(report_world):
     assert {k: v for k, v in held.items() if k[1] == old_day} != {k: v for k, v in expected.items() if k[1] == old_day}
     tally_rebuild()
     assert _held() == _by_hand()
+
+
+def test_publishing_a_case_list_recounts_the_tally_once_for_all_its_cases(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from marac import services as marac_services
+
+    tally_rebuild()
+    cases = [
+        factories.make_marac_referral(personas.owner, accept_by=personas.coordinator, submitted_days_ago=days)
+        for days in (3, 10, 40)
+    ]
+    meeting = factories.make_meeting(personas.coordinator, agencies=[personas.hospital, personas.housing])
+    marac_services.meeting_cases_add(meeting=meeting, actor=personas.coordinator, referrals=cases)
+    with CaptureQueriesContext(connection) as queries:
+        marac_services.meeting_publish(meeting=meeting, actor=personas.coordinator)
+    recounts = [q for q in queries.captured_queries if q["sql"].startswith('DELETE FROM "referrals_reporttally"')]
+    assert len(recounts) == 1
+    assert {key[0] for key in _held()} >= {personas.hospital.group_id, personas.housing.group_id}
+    assert _held() == _by_hand()
