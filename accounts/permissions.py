@@ -24,7 +24,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.signals import post_migrate
 from django.http import Http404
 from django.urls import reverse
-from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import Agency, Membership, Role
 
@@ -287,10 +286,9 @@ def referral_access_sync(referral: Referral, *, left_draft: bool = False) -> dic
         current.setdefault(group_id, set()).add(codename.split("_")[0])
     groups = dict(Agency.objects.filter(pk__in=wanted.keys()).values_list("pk", "group_id"))
     wanted_by_group = {groups[agency_id]: level for agency_id, level in wanted.items() if agency_id in groups}
-    from django.contrib.auth.models import Group
-
     involved = set(current) | set(wanted_by_group)
     stale = set(involved) if left_draft else set()  # whose cached counts this makes wrong
+    added, removed = [], Q()
     for group_id in involved:
         want = (
             {VIEW, CHANGE}
@@ -300,13 +298,22 @@ def referral_access_sync(referral: Referral, *, left_draft: bool = False) -> dic
         have = current.get(group_id, set())
         if want == have:
             continue
-        group = Group(pk=group_id)
         for level in want - have:
-            assign_perm(f"referrals.{level}_referral", group, referral)
+            row = _perm_model()(group_id=group_id, permission_id=_permission_id(f"{level}_referral"))
+            row.content_object = referral
+            row.copy_from_referral()  # what the model's save() would fill in
+            added.append(row)
         for level in have - want:
-            remove_perm(f"referrals.{level}_referral", group, referral)
+            removed |= Q(group_id=group_id, permission_id=_permission_id(f"{level}_referral"))
         if (VIEW in want) != (VIEW in have):
             stale.add(group_id)
+    # The rows guardian's assign_perm and remove_perm would write, in one statement each rather than a few per
+    # row (publishing a MARAC case list gives every attending agency a row for every case). A row another
+    # transaction has just written is left as it is, as assign_perm's get_or_create would.
+    if added:
+        _perm_model().objects.bulk_create(added, ignore_conflicts=True)
+    if removed:
+        _perm_model().objects.filter(removed, content_object=referral).delete()
     for group_id in stale:
         access_version_bump(group_id)
     if stale and referral.submitted_at is not None:  # who can see it, or that it counts at all, changed

@@ -162,8 +162,8 @@ class ReferralGroupObjectPermission(GroupObjectPermissionBase):
     Two columns copy the referral so that an agency's case lists are one index walk of its own rows
     (docs/performance.md): `case_created_at` (the list order) and `by_owner` (the row is the owning agency's,
     so "Shared with my agency" is the rows without it). Neither ever goes stale: a referral's created_at and
-    owner are set when it is created and never change. They are filled on save, which is how guardian's
-    assign_perm writes a row (accounts.permissions.referral_access_sync is the only writer); they decide no
+    owner are set when it is created and never change. They are filled by copy_from_referral: on save, and by
+    accounts.permissions.referral_access_sync, the only writer, which inserts rows in bulk; they decide no
     access, only order and which list a visible case appears in."""
 
     content_object = models.ForeignKey(Referral, on_delete=models.CASCADE)

@@ -147,3 +147,25 @@ def test_minutes_log_every_case_shown_in_one_insert(personas, client_for):
         assert len(inserts) == 1
         logged = AccessLog.objects.filter(page="marac:meeting_minutes", referral__in=listed)
         assert sorted(logged.values_list("referral_id", flat=True)) == sorted(r.pk for r in listed)
+
+
+def test_publishing_writes_each_cases_new_access_rows_in_one_insert(personas):
+    """Every attending agency gains a view row for every listed case: one INSERT per case, whatever the number of
+    agencies (guardian's assign_perm took a lookup, a SELECT and an INSERT for each row)."""
+    from accounts import permissions
+
+    attending = [personas.hospital, personas.housing, personas.idva_service]
+    listed = [factories.make_marac_referral(personas.owner, accept_by=personas.coordinator) for _ in range(2)]
+    meeting = factories.make_meeting(personas.coordinator, agencies=attending)
+    services.meeting_cases_add(meeting=meeting, actor=personas.coordinator, referrals=listed)
+    assert not any(permissions.agency_can(agency, case) for agency in attending for case in listed)
+    with CaptureQueriesContext(connection) as publishing:
+        services.meeting_publish(meeting=meeting, actor=personas.coordinator)
+    inserts = [
+        q
+        for q in publishing.captured_queries
+        if q["sql"].startswith('INSERT INTO "referrals_referralgroupobjectpermission"')
+    ]
+    assert len(inserts) == len(listed)
+    assert all(permissions.agency_can(agency, case) for agency in attending for case in listed)
+    assert not any(permissions.agency_can(agency, case, permissions.CHANGE) for agency in attending for case in listed)
