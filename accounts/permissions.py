@@ -15,6 +15,7 @@ honours model-level (global) permissions or superuser status for case access.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -251,76 +252,104 @@ def can_view_access_log(user) -> bool:
 # --- Keeping the permission table in step ---------------------------------------------------------
 
 
-def referral_access_wanted(referral: Referral) -> dict[int, str]:
-    """agency id -> VIEW or CHANGE: who should have access to this referral right now, and why not more."""
+def referrals_access_wanted(referrals: list[Referral]) -> dict[int, dict[int, str]]:
+    """referral id -> (agency id -> VIEW or CHANGE): who should have access to each referral right now, and why
+    not more. A fixed number of queries whatever the number of referrals."""
     from referrals import registry
-    from referrals.models import ShareLevel, Status
+    from referrals.models import PathwayHub, ReferralShare, ShareLevel, Status
 
-    wanted: dict[int, str] = {referral.owner_agency_id: CHANGE}
+    wanted: dict[int, dict[int, str]] = {referral.pk: {referral.owner_agency_id: CHANGE} for referral in referrals}
 
-    def grant(agency_id: int, level: str) -> None:
-        if wanted.get(agency_id) != CHANGE:
-            wanted[agency_id] = level
+    def grant(referral_id: int, agency_id: int, level: str) -> None:
+        if wanted[referral_id].get(agency_id) != CHANGE:
+            wanted[referral_id][agency_id] = level
 
-    if referral.status != Status.DRAFT:
-        hub = hub_agency_id(referral.pathway)
-        if hub:
-            grant(hub, CHANGE)
-        for agency_id, level in referral.shares.filter(revoked_at__isnull=True).values_list("agency_id", "level"):
-            grant(agency_id, CHANGE if level == ShareLevel.CONTRIBUTE else VIEW)
+    live = [referral for referral in referrals if referral.status != Status.DRAFT]
+    if live:
+        hubs = dict(PathwayHub.objects.values_list("pathway", "agency_id"))  # one hub per pathway (unique)
+        for referral in live:
+            if hubs.get(referral.pathway):
+                grant(referral.pk, hubs[referral.pathway], CHANGE)
+        shares = ReferralShare.objects.filter(referral__in=[r.pk for r in live], revoked_at__isnull=True)
+        for referral_id, agency_id, level in shares.values_list("referral_id", "agency_id", "level"):
+            grant(referral_id, agency_id, CHANGE if level == ShareLevel.CONTRIBUTE else VIEW)
         for provider in registry.access_providers():
-            for agency_id, level in provider(referral).items():
-                grant(agency_id, level)
+            for referral_id, granted in provider(live).items():
+                for agency_id, level in granted.items():
+                    grant(referral_id, agency_id, level)
+    return wanted
+
+
+def referral_access_wanted(referral: Referral) -> dict[int, str]:
+    """agency id -> VIEW or CHANGE for one referral (referrals_access_wanted)."""
+    return referrals_access_wanted([referral])[referral.pk]
+
+
+def referrals_access_sync(referrals: Iterable[Referral], *, left_draft: bool = False) -> dict[int, dict[int, str]]:
+    """Make the guardian rows for these referrals match `referrals_access_wanted`. Returns what it wanted, by
+    referral. A fixed number of queries whatever the number of referrals (publishing a MARAC case list gives
+    every attending agency a row for every case).
+    `left_draft`: the referrals were just submitted. The cached counts that look at status (access_counts_cached:
+    "live" cases leave drafts out) are then stale for every agency that can see them, not only for those whose
+    access changed. No other status move changes a cached count."""
+    referrals = list(referrals)
+    if not referrals:
+        return {}
+    wanted = referrals_access_wanted(referrals)
+    current: dict[int, dict[int, set[str]]] = {referral.pk: {} for referral in referrals}
+    rows = _perm_model().objects.filter(content_object__in=list(current))
+    for referral_id, group_id, codename in rows.values_list("content_object_id", "group_id", "permission__codename"):
+        current[referral_id].setdefault(group_id, set()).add(codename.split("_")[0])
+    agencies = {agency_id for by_agency in wanted.values() for agency_id in by_agency}
+    groups = dict(Agency.objects.filter(pk__in=agencies).values_list("pk", "group_id"))
+    added, removed = [], Q()
+    stale: dict[int, set[int]] = {}  # referral id -> the groups whose cached counts this makes wrong
+    for referral in referrals:
+        have_by_group = current[referral.pk]
+        wanted_by_group = {groups[a]: level for a, level in wanted[referral.pk].items() if a in groups}
+        involved = set(have_by_group) | set(wanted_by_group)
+        made_stale = stale.setdefault(referral.pk, set(involved) if left_draft else set())
+        for group_id in involved:
+            want = (
+                {VIEW, CHANGE}
+                if wanted_by_group.get(group_id) == CHANGE
+                else ({VIEW} if group_id in wanted_by_group else set())
+            )
+            have = have_by_group.get(group_id, set())
+            if want == have:
+                continue
+            for level in want - have:
+                row = _perm_model()(group_id=group_id, permission_id=_permission_id(f"{level}_referral"))
+                row.content_object = referral
+                row.copy_from_referral(owner_group_id=groups.get(referral.owner_agency_id))
+                added.append(row)
+            for level in have - want:
+                removed |= Q(
+                    content_object=referral, group_id=group_id, permission_id=_permission_id(f"{level}_referral")
+                )
+            if (VIEW in want) != (VIEW in have):
+                made_stale.add(group_id)
+    # The rows guardian's assign_perm and remove_perm would write, in one statement each rather than a lookup, a
+    # SELECT and an INSERT per row. A row another transaction has just written is left as it is, as
+    # assign_perm's get_or_create would.
+    if added:
+        _perm_model().objects.bulk_create(added, ignore_conflicts=True)
+    if removed:
+        _perm_model().objects.filter(removed).delete()
+    for group_id in set().union(*stale.values()):
+        access_version_bump(group_id)
+    from referrals.reporting.tally import tally_batch, tally_refresh
+
+    with tally_batch():  # who can see them, or that they count at all, changed: the report tally, once
+        for referral in referrals:
+            if stale[referral.pk] and referral.submitted_at is not None:
+                tally_refresh(referral=referral, groups=stale[referral.pk])
     return wanted
 
 
 def referral_access_sync(referral: Referral, *, left_draft: bool = False) -> dict[int, str]:
-    """Make the guardian rows for this referral match `referral_access_wanted`. Returns what it wanted.
-    `left_draft`: the referral was just submitted. The cached counts that look at status (access_counts_cached:
-    "live" cases leave drafts out) are then stale for every agency that can see it, not only for those whose
-    access changed. No other status move changes a cached count."""
-    wanted = referral_access_wanted(referral)
-    current: dict[int, set[str]] = {}
-    rows = _perm_model().objects.filter(content_object=referral).values_list("group_id", "permission__codename")
-    for group_id, codename in rows:
-        current.setdefault(group_id, set()).add(codename.split("_")[0])
-    groups = dict(Agency.objects.filter(pk__in=wanted.keys()).values_list("pk", "group_id"))
-    wanted_by_group = {groups[agency_id]: level for agency_id, level in wanted.items() if agency_id in groups}
-    involved = set(current) | set(wanted_by_group)
-    stale = set(involved) if left_draft else set()  # whose cached counts this makes wrong
-    added, removed = [], Q()
-    for group_id in involved:
-        want = (
-            {VIEW, CHANGE}
-            if wanted_by_group.get(group_id) == CHANGE
-            else ({VIEW} if group_id in wanted_by_group else set())
-        )
-        have = current.get(group_id, set())
-        if want == have:
-            continue
-        for level in want - have:
-            row = _perm_model()(group_id=group_id, permission_id=_permission_id(f"{level}_referral"))
-            row.content_object = referral
-            row.copy_from_referral()  # what the model's save() would fill in
-            added.append(row)
-        for level in have - want:
-            removed |= Q(group_id=group_id, permission_id=_permission_id(f"{level}_referral"))
-        if (VIEW in want) != (VIEW in have):
-            stale.add(group_id)
-    # The rows guardian's assign_perm and remove_perm would write, in one statement each rather than a few per
-    # row (publishing a MARAC case list gives every attending agency a row for every case). A row another
-    # transaction has just written is left as it is, as assign_perm's get_or_create would.
-    if added:
-        _perm_model().objects.bulk_create(added, ignore_conflicts=True)
-    if removed:
-        _perm_model().objects.filter(removed, content_object=referral).delete()
-    for group_id in stale:
-        access_version_bump(group_id)
-    if stale and referral.submitted_at is not None:  # who can see it, or that it counts at all, changed
-        from referrals.reporting.tally import tally_refresh
-
-        tally_refresh(referral=referral, groups=stale)
-    return wanted
+    """referrals_access_sync for one referral. Returns what it wanted."""
+    return referrals_access_sync([referral], left_draft=left_draft)[referral.pk]
 
 
 # --- Reminders and notifications (issue 6: referrals/reminders.py) --------------------------------
@@ -826,21 +855,33 @@ def action_for_user(user, public_id, need: str = VIEW):
     return action
 
 
-def marac_referral_access(referral: Referral) -> dict[int, str]:
+def marac_referral_access(referrals: list[Referral]) -> dict[int, dict[int, str]]:
     """Access provider (referrals.registry): view access for every agency attending a published or held meeting
-    that lists the case, and for any agency that owns an open action on it."""
-    if referral.pathway != "marac" or referral.pk is None:
-        return {}
-    from marac.models import Action, ActionStatus, MeetingAgency, MeetingStatus
+    that lists the case, and for any agency that owns an open action on it. Three queries for any number of
+    referrals."""
+    from marac.models import Action, ActionStatus, MeetingAgency, MeetingCase, MeetingStatus
 
-    attending = MeetingAgency.objects.filter(
-        withdrawn_at__isnull=True,
+    ids = [referral.pk for referral in referrals if referral.pathway == "marac" and referral.pk is not None]
+    if not ids:
+        return {}
+    granted: dict[int, dict[int, str]] = {}
+    listed = MeetingCase.objects.filter(
+        referral_id__in=ids,
+        removed_at__isnull=True,
         meeting__status__in=[MeetingStatus.PUBLISHED, MeetingStatus.HELD],
-        meeting__cases__referral=referral,
-        meeting__cases__removed_at__isnull=True,
-    ).values_list("agency_id", flat=True)
-    owners = Action.objects.filter(referral=referral, status=ActionStatus.OPEN).values_list("agency_id", flat=True)
-    return dict.fromkeys({*attending, *owners}, VIEW)
+    ).values_list("referral_id", "meeting_id")
+    on_meetings: dict[int, set[int]] = {}
+    for referral_id, meeting_id in listed:
+        on_meetings.setdefault(meeting_id, set()).add(referral_id)
+    if on_meetings:
+        attending = MeetingAgency.objects.filter(meeting_id__in=list(on_meetings), withdrawn_at__isnull=True)
+        for meeting_id, agency_id in attending.values_list("meeting_id", "agency_id"):
+            for referral_id in on_meetings[meeting_id]:
+                granted.setdefault(referral_id, {})[agency_id] = VIEW
+    owners = Action.objects.filter(referral_id__in=ids, status=ActionStatus.OPEN)
+    for referral_id, agency_id in owners.values_list("referral_id", "agency_id"):
+        granted.setdefault(referral_id, {})[agency_id] = VIEW
+    return granted
 
 
 # --- Scale (issue 8: benchmarks) ------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from marac.models import (
 from referrals import reminders
 from referrals.models import EventKind, Pathway, Person, PersonRole, Referral, ReminderKind, Status, name_key
 from referrals.reminders import Obligation
-from referrals.reporting.tally import tally_batch, tally_refresh
+from referrals.reporting.tally import tally_refresh
 from referrals.services import attributed, event_record, referral_lock, referral_part_save, referrals_lock
 from svd_portal.lib.working_days import deadline_after, end_of_working_day, subtract_working_days
 
@@ -325,9 +325,7 @@ MEETING_FIELDS = ("date", "start_time", "duration_minutes", "venue_kind", "venue
 
 
 def _sync(referral_ids: Iterable[int]) -> None:
-    with tally_batch():
-        for referral in Referral.objects.filter(pk__in=set(referral_ids)):
-            permissions.referral_access_sync(referral)
+    permissions.referrals_access_sync(Referral.objects.filter(pk__in=set(referral_ids)))
 
 
 def _listed(meeting: Meeting):
@@ -493,17 +491,15 @@ def meeting_publish(*, meeting: Meeting, actor) -> Meeting:
     meeting.published_at = timezone.now()
     _save(meeting, actor, "meeting_publish")
     locked = referrals_lock([case.referral_id for case in listed])
-    with tally_batch():  # the report tally counts the listed cases' days once, not once per case
-        for case in listed:
-            referral = locked[case.referral_id]
-            permissions.referral_access_sync(referral)
-            event_record(
-                referral=referral,
-                actor=actor,
-                kind=EventKind.PATHWAY,
-                summary=f"Case list published for the {meeting.title}",
-                data={"meeting": str(meeting.public_id)},
-            )
+    permissions.referrals_access_sync(locked[case.referral_id] for case in listed)  # a fixed number of queries
+    for case in listed:
+        event_record(
+            referral=locked[case.referral_id],
+            actor=actor,
+            kind=EventKind.PATHWAY,
+            summary=f"Case list published for the {meeting.title}",
+            data={"meeting": str(meeting.public_id)},
+        )
     obligation_research_changed(meeting=meeting, actor=actor)
     _notify_after_commit(meeting)
     return meeting

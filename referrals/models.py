@@ -178,10 +178,12 @@ class ReferralGroupObjectPermission(GroupObjectPermissionBase):
             )
         ]
 
-    def copy_from_referral(self) -> None:
+    def copy_from_referral(self, owner_group_id: int | None = None) -> None:
+        """Fill the copies. `owner_group_id`, the owning agency's group, saves loading the agency."""
         referral = self.content_object
         self.case_created_at = referral.created_at
-        self.by_owner = referral.owner_agency.group_id == self.group_id
+        owner_group_id = owner_group_id if owner_group_id is not None else referral.owner_agency.group_id
+        self.by_owner = owner_group_id == self.group_id
 
     def save(self, *args, **kwargs):
         self.copy_from_referral()

@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 
 _steps: dict[str, list[JourneyStep]] = {}
 _sections: dict[str, list[CaseSection]] = {}
-_access_providers: list[Callable[[Any], dict[int, str]]] = []
+_access_providers: list[Callable[[list[Any]], dict[int, dict[int, str]]]] = []
 _share_rules: dict[str, Callable[..., str | None]] = {}
 _navigation: list[tuple[str, Callable[[], str], Callable[[Any], bool]]] = []
 _badges: list[Callable[[Any, list[dict]], None]] = []
@@ -84,12 +84,15 @@ def case_prefetch(pathway: str) -> list[str | Prefetch]:
     return list(_case_prefetch.get(pathway, []))
 
 
-def register_access_provider(provider: Callable[[Any], dict[int, str]]) -> None:
+def register_access_provider(provider: Callable[[list[Any]], dict[int, dict[int, str]]]) -> None:
+    """provider(referrals) -> {referral id: {agency id: "view" or "change"}}: access a pathway app grants to
+    submitted referrals (permissions.referrals_access_wanted unions it with the owner, the hub and the shares).
+    It is asked about many referrals at once and must answer in a fixed number of queries."""
     if provider not in _access_providers:
         _access_providers.append(provider)
 
 
-def access_providers() -> list[Callable[[Any], dict[int, str]]]:
+def access_providers() -> list[Callable[[list[Any]], dict[int, dict[int, str]]]]:
     return list(_access_providers)
 
 
