@@ -27,6 +27,8 @@ from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import connection, transaction
@@ -54,12 +56,7 @@ LOCK_KEY = 7_104_221  # pg_advisory_xact_lock key for the tally (any constant no
 def _repeats() -> Q | None:
     """Referrals a pathway app counts as repeats, or None when no app counts any."""
     filters = [repeats() for repeats in registry.report_repeat_filters()]
-    if not filters:
-        return None
-    combined = filters[0]
-    for extra in filters[1:]:
-        combined |= extra
-    return combined
+    return reduce(or_, filters) if filters else None
 
 
 def _live(name: str, value: Any) -> Q:
@@ -197,18 +194,27 @@ def tally_batch():
         _refresh(pending["referrals"], pending["groups"])
 
 
-@transaction.atomic
 def _refresh(referral_ids: set[int], groups: set[int]) -> None:
     moments = Referral.objects.filter(pk__in=referral_ids, submitted_at__isnull=False).values_list("submitted_at")
     days = {timezone.localtime(moment).date() for (moment,) in moments}
     if not days:
         return
-    _lock()
     seeing = permissions.view_rows().filter(content_object_id__in=referral_ids).values_list("group_id", flat=True)
-    audiences = {PARTNERSHIP, *groups, *seeing}
-    facts = _fact_rows(_day_referrals(days))
-    ReportTally.objects.filter(day__in=days, audience__in=audiences).delete()
+    _recount(_day_referrals(days), Q(day__in=days), {PARTNERSHIP, *groups, *seeing})
+
+
+@transaction.atomic
+def _recount(referrals: QuerySet, days: Q, audiences: set[int] | None = None) -> int:
+    """Count `referrals` again into the tally rows `days` selects, for `audiences` (None: every audience), under
+    the tally's lock. `referrals` must be every submitted referral of those days. Returns how many it counted."""
+    _lock()
+    facts = _fact_rows(referrals)
+    replaced = ReportTally.objects.filter(days)
+    if audiences is not None:
+        replaced = replaced.filter(audience__in=audiences)
+    replaced.delete()
     _write(_counted(facts, audiences))
+    return len(facts)
 
 
 def tally_refresh_days(days: Iterable[datetime.date]) -> None:
@@ -216,21 +222,14 @@ def tally_refresh_days(days: Iterable[datetime.date]) -> None:
     the days its referrals were submitted on)."""
     ordered = sorted(set(days))
     for _month, chunk in itertools.groupby(ordered, key=lambda d: (d.year, d.month)):
-        _recount(list(chunk))
+        chunk_days = list(chunk)
+        _recount(_day_referrals(chunk_days), Q(day__in=chunk_days))
 
 
 def agency_days(agency_id: int) -> set[datetime.date]:
     """The London days an agency's referrals were submitted on."""
     moments = Referral.objects.filter(owner_agency_id=agency_id, submitted_at__isnull=False)
     return {timezone.localtime(moment).date() for moment in moments.datetimes("submitted_at", "day")}
-
-
-@transaction.atomic
-def _recount(days: list[datetime.date]) -> None:
-    _lock()
-    facts = _fact_rows(_day_referrals(days))
-    ReportTally.objects.filter(day__in=days).delete()
-    _write(_counted(facts, None))
 
 
 def tally_rebuild(*, since: datetime.date | None = None) -> int:
@@ -248,24 +247,16 @@ def tally_rebuild(*, since: datetime.date | None = None) -> int:
     month = start
     while month <= end:
         following = add_months(month, 1)
-        counted += _rebuild_month(month, following)
+        submitted = Referral.objects.filter(
+            submitted_at__gte=london_midnight(month), submitted_at__lt=london_midnight(following)
+        )
+        counted += _recount(submitted, Q(day__gte=month, day__lt=following))
         month = following
     if since is None:
         ReportTallyState.objects.update_or_create(
             pk=ReportTallyState.SINGLETON_ID, defaults={"built_at": timezone.now()}
         )
     return counted
-
-
-@transaction.atomic
-def _rebuild_month(month: datetime.date, following: datetime.date) -> int:
-    _lock()
-    facts = _fact_rows(
-        Referral.objects.filter(submitted_at__gte=london_midnight(month), submitted_at__lt=london_midnight(following))
-    )
-    ReportTally.objects.filter(day__gte=month, day__lt=following).delete()
-    _write(_counted(facts, None))
-    return len(facts)
 
 
 # --- Reading it -----------------------------------------------------------------------------------
