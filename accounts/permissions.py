@@ -187,9 +187,7 @@ def is_owner_agency(user, referral: Referral) -> bool:
 
 
 def hub_agency_id(pathway: str) -> int | None:
-    from referrals.models import PathwayHub
-
-    return PathwayHub.objects.filter(pathway=pathway).values_list("agency_id", flat=True).first()
+    return _hubs().get(pathway)
 
 
 def _hub_for(user, pathway: str) -> int | None:
@@ -198,11 +196,15 @@ def _hub_for(user, pathway: str) -> int | None:
     times."""
     hubs = getattr(user, "_svd_hubs", None)
     if hubs is None:
-        from referrals.models import PathwayHub
-
-        hubs = dict(PathwayHub.objects.values_list("pathway", "agency_id"))  # one hub per pathway (unique)
-        user._svd_hubs = hubs
+        hubs = user._svd_hubs = _hubs()
     return hubs.get(pathway)
+
+
+def _hubs() -> dict[str, int]:
+    """{pathway: its hub agency's id}: one query (a pathway has one hub: unique)."""
+    from referrals.models import PathwayHub
+
+    return dict(PathwayHub.objects.values_list("pathway", "agency_id"))
 
 
 def can_transition(user, referral: Referral, transition) -> bool:
@@ -256,7 +258,7 @@ def referrals_access_wanted(referrals: list[Referral]) -> dict[int, dict[int, st
     """referral id -> (agency id -> VIEW or CHANGE): who should have access to each referral right now, and why
     not more. A fixed number of queries whatever the number of referrals."""
     from referrals import registry
-    from referrals.models import PathwayHub, ReferralShare, ShareLevel, Status
+    from referrals.models import ReferralShare, ShareLevel, Status
 
     wanted: dict[int, dict[int, str]] = {referral.pk: {referral.owner_agency_id: CHANGE} for referral in referrals}
 
@@ -266,7 +268,7 @@ def referrals_access_wanted(referrals: list[Referral]) -> dict[int, dict[int, st
 
     live = [referral for referral in referrals if referral.status != Status.DRAFT]
     if live:
-        hubs = dict(PathwayHub.objects.values_list("pathway", "agency_id"))  # one hub per pathway (unique)
+        hubs = _hubs()
         for referral in live:
             if hubs.get(referral.pathway):
                 grant(referral.pk, hubs[referral.pathway], CHANGE)
@@ -649,9 +651,7 @@ def report_audience(user) -> int | None:
     if can_view_partnership_reports(user):
         return ReportTally.PARTNERSHIP
     agency = agency_of(user)
-    if can_view_reports(user) and agency is not None and can_see_cases(user):
-        return agency.group_id
-    return None
+    return agency.group_id if agency is not None and can_view_reports(user) else None
 
 
 # --- MARAC (issue 4: marac app) ----------------------------------------------------------------------
