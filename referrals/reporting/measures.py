@@ -65,12 +65,8 @@ def counts_in_ranges(
     )
     keys = list(filters)
 
-    def counted(condition: Q):
-        if weight is not None:
-            return Sum(weight, filter=condition or None)
-        return Count("pk", filter=condition) if condition else Count("pk")
-
-    counts = {f"n{j}": counted(filters[key]) for j, key in enumerate(keys)}
+    aggregate, column = (Sum, weight) if weight is not None else (Count, "pk")
+    counts = {f"n{j}": aggregate(column, filter=filters[key] or None) for j, key in enumerate(keys)}
     rows = queryset.filter(in_period(points[0], points[-1], field)).annotate(piece=piece).values("piece")
     by_piece = {row["piece"]: row for row in rows.annotate(**counts).order_by()}
     result = {}
