@@ -37,15 +37,3 @@ def decimal1(value):
 @register.filter
 def percent(value):
     return presentation.fmt_percent(value)
-
-
-@register.simple_tag
-def status_tag(status, label):
-    from django.utils.html import format_html
-
-    colour = {
-        "on_track": "govuk-tag--green",
-        "at_risk": "govuk-tag--yellow",
-        "off_track": "govuk-tag--red",
-    }.get(status or "", "govuk-tag--grey")
-    return format_html('<strong class="govuk-tag {}">{}</strong>', colour, label)

@@ -3,10 +3,12 @@
 {% govuk_field form.name %}                     label above the input
 {% govuk_field form.name heading=True %}        the label or legend is the page's h1 (one-question pages)
 {% govuk_error_summary form other_form %}       the standard "There is a problem" summary
+{% status_tag referral.status referral.get_status_display %}   a case's or a meeting's status as a GOV.UK tag
 """
 
 from django import forms, template
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 
 from svd_portal.lib.forms import choice_options, error_summary_items, field_anchor
 
@@ -108,3 +110,23 @@ def has_errors(*forms_):
 def page_title(context, title, *forms_):
     prefix = "Error: " if any(f is not None and getattr(f, "is_bound", False) and f.errors for f in forms_) else ""
     return f"{prefix}{title} - {context.get('SERVICE_NAME', '')}"
+
+
+# The colour of a case's, a meeting's or a target's status (GOV.UK tag modifiers); any other status is grey.
+STATUS_TAG_COLOURS = {
+    "on_track": "green",
+    "at_risk": "yellow",
+    "off_track": "red",
+    "submitted": "blue",
+    "published": "blue",
+    "accepted": "turquoise",
+    "open": "green",
+    "held": "green",
+    "declined": "red",
+}
+
+
+@register.simple_tag
+def status_tag(status, label):
+    colour = STATUS_TAG_COLOURS.get(status, "grey")
+    return format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', colour, label)
