@@ -33,8 +33,8 @@ from hsb_pathway.models import (
     Stage,
 )
 from hsb_pathway.workflow import moves_from
-from referrals.models import Pathway, Person, PersonRole, Referral, Status
-from referrals.selectors import Page, paginate
+from referrals.models import Pathway, Person, Referral, Status
+from referrals.selectors import Page, paginate, subjects_prefetch
 
 CASE_RELATED = ["owner_agency", "hsb", "hsb_strategy", "hsb_strategy__lead_agency"]
 
@@ -261,11 +261,7 @@ def hsb_case_list(*, user, stage: str = "", number: int = 1) -> Page:
         agency = permissions.agency_of(user)
         total = permissions.access_counts_cached(agency, "hsb-live", queryset.count)
     queryset = (
-        queryset.select_related(*CASE_RELATED)
-        .prefetch_related(
-            Prefetch("people", queryset=Person.objects.filter(role=PersonRole.SUBJECT), to_attr="subjects")
-        )
-        .order_by("-received_at", "-id")
+        queryset.select_related(*CASE_RELATED).prefetch_related(subjects_prefetch()).order_by("-received_at", "-id")
     )
     page = paginate(queryset, number=number, total=total)
     now = timezone.now()

@@ -54,6 +54,7 @@ from referrals.models import (
     Referral,
     YesNoUnknown,
 )
+from referrals.selectors import subjects_prefetch
 
 CANDIDATE_LIMIT = 200
 # What a candidate row shows and works out (_row, Criteria, the page): up to 200 rows, so no case's free text
@@ -84,12 +85,6 @@ def _victim_name(pointer: str = "pk") -> Subquery:
     victims = Person.objects.filter(referral=OuterRef(pointer), role=PersonRole.SUBJECT).order_by("id")
     name = Trim(Concat("first_name", Value(" "), "last_name", output_field=CharField()))
     return Subquery(victims.annotate(name=name).values("name")[:1], output_field=CharField())
-
-
-def _subjects(prefix: str = "") -> Prefetch:
-    """The victims' names (all a MARAC list shows of them)."""
-    victims = Person.objects.filter(role=PersonRole.SUBJECT).only("referral", "first_name", "last_name").order_by("id")
-    return Prefetch(f"{prefix}people", queryset=victims, to_attr="subjects")
 
 
 @dataclass
@@ -228,7 +223,7 @@ def minutes(*, user, meeting) -> dict:
         .select_related("referral__marac")
         .prefetch_related(
             Prefetch("actions", queryset=Action.objects.select_related("agency").order_by("due_date", "id")),
-            _subjects("referral__"),
+            subjects_prefetch("referral__"),
         )
         .order_by("position", "id")
     )
@@ -262,7 +257,7 @@ def action_tracker(*, user, today: datetime.date | None = None) -> list[AgencyAc
         permissions.actions_visible_to(user)
         .filter(status=ActionStatus.OPEN)
         .select_related("agency", "referral", "meeting_case__meeting")
-        .prefetch_related(_subjects("referral__"))
+        .prefetch_related(subjects_prefetch("referral__"))
         .order_by("agency__name", "agency_id", "due_date", "id")
     )
     groups = []
@@ -287,7 +282,7 @@ def possible_repeats_pending(*, user) -> QuerySet:
     return (
         PossibleRepeat.objects.filter(status=RepeatStatus.PENDING)
         .select_related("referral__owner_agency", "earlier__owner_agency")
-        .prefetch_related(_subjects("referral__"), _subjects("earlier__"))
+        .prefetch_related(*(subjects_prefetch(side, also=("date_of_birth",)) for side in ("referral__", "earlier__")))
         .order_by("found_at", "id")
     )
 

@@ -68,8 +68,15 @@ def paginate(queryset: QuerySet, *, number: int, total: int, page_size: int | No
     return Page(items=list(queryset[start : start + size]), number=number, total=total, page_size=size)
 
 
-def _subjects_prefetch() -> Prefetch:
-    return Prefetch("people", queryset=Person.objects.filter(role=PersonRole.SUBJECT), to_attr="subjects")
+def subjects_prefetch(prefix: str = "", *, also: tuple[str, ...] = ()) -> Prefetch:
+    """Each referral's subjects as `subjects`, oldest first, with only their names (and the columns in `also`):
+    all a list row shows of them. `prefix` reaches the referral through a relation ("referral__")."""
+    subjects = Person.objects.filter(role=PersonRole.SUBJECT).only("referral", "first_name", "last_name", *also)
+    return Prefetch(f"{prefix}people", queryset=subjects.order_by("id"), to_attr="subjects")
+
+
+# The columns a row of a case list or of search results shows (a list row does not read the summary or reasons).
+CASE_ROW_COLUMNS = ("public_id", "reference", "pathway", "status", "created_at", "owner_agency__short_name")
 
 
 @dataclass
@@ -126,7 +133,8 @@ def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Pag
     items = (
         Referral.objects.filter(pk__in=ids[start : start + size])
         .select_related("owner_agency")
-        .prefetch_related(_subjects_prefetch())
+        .only(*CASE_ROW_COLUMNS)
+        .prefetch_related(subjects_prefetch())
         .order_by(*ordering)
     )
     return Page(items=list(items) if total else [], number=number, total=total, page_size=size)
@@ -147,7 +155,10 @@ def case_search(*, user, query: str, limit: int = 50) -> list[Referral]:
             people = people.filter(name_key__contains=word)
         matches = visible.filter(pk__in=people.values("referral_id"))
     return list(
-        matches.select_related("owner_agency").prefetch_related(_subjects_prefetch()).order_by("-created_at")[:limit]
+        matches.select_related("owner_agency")
+        .only(*CASE_ROW_COLUMNS)
+        .prefetch_related(subjects_prefetch())
+        .order_by("-created_at")[:limit]
     )
 
 

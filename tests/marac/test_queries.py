@@ -1,12 +1,14 @@
 """List pages run a fixed number of queries whatever the number of rows (pinned; the same for few and many)."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marac import services
-from marac.models import MeetingCase
+from marac.models import MeetingCase, PossibleRepeat
 from referrals.models import ReferralEvent
 from tests import factories
 from tests.helpers import count_queries, require_postgres
@@ -85,6 +87,22 @@ def test_possible_repeats_page_has_a_fixed_query_count(personas, client_for, dja
     assert count_queries(coordinator, url) == few
     with django_assert_max_num_queries(POSSIBLE_REPEATS_PAGE):
         coordinator.get(url)
+
+
+def test_a_possible_repeat_shows_the_victims_dates_of_birth_without_a_query_each(personas, client_for):
+    """The page reads each victim's date of birth: loaded with the names (subjects_prefetch(also=...)), not
+    one deferred query per person."""
+    victim = {"first_name": "Sorrel", "last_name": "Dup", "date_of_birth": datetime.date(1990, 4, 2)}
+    factories.make_marac_referral(personas.owner, accept_by=personas.coordinator, victim=victim, submitted_days_ago=30)
+    factories.make_marac_referral(personas.idva, victim={**victim, "date_of_birth": None, "estimated_age": 36})
+    item = PossibleRepeat.objects.get()
+    coordinator = client_for(personas.coordinator)
+    url = reverse("marac:possible_repeat", args=[item.public_id])
+    with CaptureQueriesContext(connection) as captured:
+        page = coordinator.get(url).content.decode()
+    assert page.count("born 2 April 1990") == 1  # the earlier referral's victim; the new one has an age only
+    person_reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "referrals_person"')]
+    assert len(person_reads) == 2, person_reads  # one prefetch for each side, none per person
 
 
 def _lock_sql(captured) -> list[str]:
