@@ -56,7 +56,14 @@ def case_list(request):
     return render(
         request,
         "referrals/case_list.html",
-        {"page": page, "scope": scope, "form": form, "search_form": SearchForm(), "query": query.urlencode()},
+        {
+            "page": page,
+            "scope": scope,
+            "shared": scope == "shared",
+            "form": form,
+            "search_form": SearchForm(),
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -1,9 +1,10 @@
 """Template tags for the MARAC pages."""
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+
+from referrals.templatetags.cases import case_paths
 
 register = template.Library()
 
@@ -34,9 +35,7 @@ CHECKED = mark_safe(" checked")  # noqa: S308 - a constant
 def candidate_rows(rows):
     """The candidate rows of the add-cases form (marac.selectors.CaseRow), ticked as the view marked them."""
 
-    # One reverse() for the page, not one per row: the case page's path with a placeholder id swapped in.
-    placeholder = "00000000-0000-0000-0000-000000000000"
-    case_path = reverse("referrals:detail", args=[placeholder])
+    path_of = case_paths()
 
     def cells(index, row):
         referral, criteria = row.referral, row.criteria
@@ -46,7 +45,7 @@ def candidate_rows(rows):
             referral.public_id,
             CHECKED if row.selected else "",
             referral.display_reference,
-            case_path.replace(placeholder, str(referral.public_id)),
+            path_of(referral.public_id),
             REPEAT_TAG if criteria.repeat else "",
             row.victim,
             risk,

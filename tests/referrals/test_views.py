@@ -4,6 +4,7 @@ hostile input gets a GOV.UK error summary, keeps what was typed, and never a 500
 import pytest
 from django.urls import reverse
 
+from referrals import services
 from referrals.models import (
     AccessAction,
     AccessLog,
@@ -11,6 +12,7 @@ from referrals.models import (
     PersonRole,
     Referral,
     ReferralShare,
+    ShareLevel,
     Status,
     YouthViolenceDetail,
 )
@@ -342,3 +344,28 @@ def test_case_page_shows_the_youth_violence_section(personas, client_for):
     referral = factories.make_submitted(personas.owner)
     page = client_for(personas.owner).get(reverse("referrals:detail", args=[referral.public_id])).content.decode()
     assert "Knife or sharp object injury" in page and "Change youth violence intervention" in page
+
+
+def test_case_list_rows_show_each_subject_escaped_with_the_owner_only_on_the_shared_list(personas, client_for):
+    """The rows (referrals.templatetags.cases) are drawn in Python: every value is escaped, several subjects are
+    listed apart, the link goes to the case and the owner column is on the shared list alone."""
+    referral = factories.make_submitted(personas.owner, first_name="<b>Ivy</b>", last_name="Marsh")
+    Person.objects.create(referral=referral, role=PersonRole.SUBJECT, first_name="Wren", last_name="Hollis")
+    services.referral_share(
+        referral=referral,
+        actor=personas.owner,
+        request=services.ShareRequest(
+            agency=personas.hospital, level=ShareLevel.VIEW, reason="Needs to know", lawful_basis="svd_s16"
+        ),
+    )
+    case_path = reverse("referrals:detail", args=[referral.public_id])
+
+    mine = client_for(personas.owner).get(reverse("referrals:list")).content.decode()
+    assert f'<a class="govuk-link" href="{case_path}">{referral.reference}</a>' in mine
+    assert "&lt;b&gt;Ivy&lt;/b&gt; Marsh, Wren Hollis" in mine and "<b>Ivy</b>" not in mine
+    assert '<strong class="govuk-tag govuk-tag--blue">Submitted</strong>' in mine
+    assert ">Owner</th>" not in mine and f">{personas.owner.membership.agency.short_name}</td>" not in mine
+
+    shared = client_for(personas.shared).get(reverse("referrals:list") + "?scope=shared").content.decode()
+    assert referral.reference in shared and ">Owner</th>" in shared
+    assert f'<td class="govuk-table__cell">{personas.owner.membership.agency.short_name}</td>' in shared
