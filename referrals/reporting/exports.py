@@ -1,6 +1,8 @@
 """CSV downloads of the report tables: counts only, and counts below 5 shown as "fewer than 5" (a rate built
-on fewer than 5 cases, and any change worked out from a hidden count, is not shown either). Cells are
-escaped against spreadsheet formulas by svd_portal.lib.csv_export."""
+on fewer than 5 cases, and any change worked out from a hidden count, is not shown either). Where a column adds
+up to a total published elsewhere (a breakdown's rows, a period's months), a lone small count takes the next
+smallest with it (presentation.suppressed_column). Cells are escaped against spreadsheet formulas by
+svd_portal.lib.csv_export."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from referrals.reporting.presentation import (
     export_value,
     is_small,
     rounded,
+    suppressed_column,
 )
 from referrals.reporting.selectors import Benchmarks, Breakdown, Figures, OutcomeSeries, TargetReport, YearOnYear
 
@@ -20,8 +23,9 @@ def _number(value: Fraction | None):
     return "" if value is None else float(rounded(value))
 
 
-def _change(figures_current, figures_previous, change, change_percent, *, rate: bool):
-    if is_small(figures_current) or is_small(figures_previous):
+def _change(shown: bool, change, change_percent, *, rate: bool):
+    """The change cells, when both counts it is worked out from are shown."""
+    if not shown:
         return NOT_SHOWN, NOT_SHOWN
     if rate:
         return _number(change), ""
@@ -49,7 +53,8 @@ def target_report_rows(report: TargetReport) -> tuple[list[str], list[list]]:
         if not f.available:
             rows.append([f.measure.label, report.period.label, "Not available", "", "", "", "", "", "", "", ""])
             continue
-        change, change_percent = _change(f.current, f.previous_same_point, f.change, f.change_percent, rate=rate)
+        shown = not (is_small(f.current) or is_small(f.previous_same_point))
+        change, change_percent = _change(shown, f.change, f.change_percent, rate=rate)
         projected = f.projected
         hide = projected is not None and not rate and is_small(f.current)
         projected_cell = NOT_SHOWN if hide else _number(projected)
@@ -75,26 +80,30 @@ def target_report_rows(report: TargetReport) -> tuple[list[str], list[list]]:
 def year_on_year_rows(yoy: YearOnYear) -> tuple[list[str], list[list]]:
     rate = yoy.measure.is_rate
     header = ["Measure", "Month", "Value", "Same month of the previous period", "Value"]
-    rows = []
-    for r in yoy.rows:
-        rows.append(
-            [
-                yoy.measure.label,
-                f"{r.month:%B %Y}",
-                "" if r.future else export_value(r.current, rate=rate),
-                f"{r.previous_month:%B %Y}",
-                export_value(r.previous, rate=rate),
-            ]
-        )
+    past = [r for r in yoy.rows if not r.future]
+    if rate:  # rates do not add up to a total: each is shown or not on its own numbers
+        current = [export_value(r.current, rate=True) for r in past]
+        previous = [export_value(r.previous, rate=True) for r in yoy.rows]
+    else:
+        current = suppressed_column([r.current for r in past])
+        previous = suppressed_column([r.previous for r in yoy.rows])
+    current += [""] * (len(yoy.rows) - len(past))  # months still to come
+    rows = [
+        [yoy.measure.label, f"{r.month:%B %Y}", now, f"{r.previous_month:%B %Y}", then]
+        for r, now, then in zip(yoy.rows, current, previous, strict=True)
+    ]
     return header, rows
 
 
 def breakdown_rows(table: Breakdown, *, this_label: str, previous_label: str) -> tuple[list[str], list[list]]:
     header = [table.dimension, this_label, previous_label, "Change", "Change (%)"]
+    current = suppressed_column([r.current for r in table.rows])
+    previous = suppressed_column([r.previous for r in table.rows])
     rows = []
-    for r in table.rows:
-        change, change_percent = _change(r.current, r.previous, r.change, r.change_percent, rate=False)
-        rows.append([r.label, export_count(r.current), export_count(r.previous), change, change_percent])
+    for r, now, then in zip(table.rows, current, previous, strict=True):
+        shown = isinstance(now, int) and isinstance(then, int)
+        change, change_percent = _change(shown, r.change, r.change_percent, rate=False)
+        rows.append([r.label, now, then, change, change_percent])
     return header, rows
 
 
@@ -119,14 +128,10 @@ def outcome_rows(series_list: list[OutcomeSeries]) -> tuple[list[str], list[list
     header = ["Measure", "Month", "Count", "Same month of the previous period", "Count"]
     rows = []
     for series in series_list:
-        for r in series.rows:
-            rows.append(
-                [
-                    series.measure.label,
-                    f"{r.month:%B %Y}",
-                    export_count(r.current),
-                    f"{r.previous_month:%B %Y}",
-                    export_count(r.previous),
-                ]
-            )
+        current = suppressed_column([r.current for r in series.rows])
+        previous = suppressed_column([r.previous for r in series.rows])
+        rows += [
+            [series.measure.label, f"{r.month:%B %Y}", now, f"{r.previous_month:%B %Y}", then]
+            for r, now, then in zip(series.rows, current, previous, strict=True)
+        ]
     return header, rows

@@ -111,6 +111,20 @@ def export_count(value) -> str | int:
     return SUPPRESSED if is_small(value) else int(value)
 
 
+def suppressed_column(values: list) -> list:
+    """A column of counts for a CSV when its total is published too (a breakdown's rows add up to the referrals
+    in the period; a period's months to its total): counts below 5 as "fewer than 5" and, where only one is,
+    the smallest of the others "not shown" as well, so that the one cannot be worked out by taking the rest
+    from the total (secondary suppression)."""
+    cells = [export_count(value) for value in values]
+    small = [i for i, cell in enumerate(cells) if cell == SUPPRESSED]
+    if len(small) == 1:
+        others = [(values[i], i) for i, cell in enumerate(cells) if isinstance(cell, int)]
+        if others:
+            cells[min(others)[1]] = NOT_SHOWN
+    return cells
+
+
 def export_value(value, *, rate: bool = False):
     """A measure's value for a CSV: counts below 5 as "fewer than 5"; a rate built on fewer than 5 cases is
     not shown, since its numerator could be worked out."""

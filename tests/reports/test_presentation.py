@@ -37,3 +37,12 @@ def test_formatting_on_the_page():
     assert p.fmt_change(Fraction(5, 2), rate=True) == "+2.5 points"
     assert p.fmt_percent_change(Fraction(-100, 3)) == "\u221233.3%"
     assert p.fmt_percent_change(None) == "Not applicable"
+
+
+def test_a_lone_small_count_in_a_column_with_a_published_total_takes_the_next_smallest_with_it():
+    """Secondary suppression: with the total known, one hidden count is the total less the others."""
+    assert p.suppressed_column([12, 3, 7, 30]) == [12, p.SUPPRESSED, p.NOT_SHOWN, 30]
+    assert p.suppressed_column([12, 3, 2, 30]) == [12, p.SUPPRESSED, p.SUPPRESSED, 30]  # two: only their sum is known
+    assert p.suppressed_column([12, 7, 30]) == [12, 7, 30]
+    assert p.suppressed_column([None, 0, 9, 8]) == ["", p.SUPPRESSED, 9, p.NOT_SHOWN]
+    assert p.suppressed_column([4]) == [p.SUPPRESSED]

@@ -180,6 +180,39 @@ def test_breakdown_csvs_and_an_agency_name_cannot_inject_markup(personas, client
     assert kinds[0][0] == "Kind of agency"
 
 
+def test_no_breakdown_csv_leaves_a_small_count_to_be_worked_out_from_the_total(personas, client_for):
+    """The referring agencies add up to the referrals in the period (shown on the page and in the other CSVs):
+    one agency's 2 referrals hidden alone would be the total less the rest, so the next smallest goes too."""
+    today = timezone.localdate()
+    at = factories.london(today.year, today.month, 1, 9)
+    for agency, count in (("TINY", 2), ("MIDDLING", 6), ("LARGE", 9)):
+        worker = factories.make_user(
+            factories.make_agency(short_name=agency, name=agency, kind="housing"), "caseworker"
+        )
+        for _ in range(count):
+            factories.make_reported_referral(worker, pathway=Pathway.MARAC, submitted_at=at)
+    client = client_for(personas.owner_manager)
+    for table in ("agency", "kind", "pathway"):
+        rows = csv_rows(
+            client.get(reverse("reports:breakdowns"), {"period": "rolling_12", "download": table}), attachment=True
+        )[1:]
+        for column in (1, 2):
+            cells = [row[column] for row in rows]
+            lone = cells.count("fewer than 5") == 1 and len(cells) > 1  # (one row is the total, itself hidden)
+            assert not lone or "not shown (small numbers)" in cells, (table, cells)
+        for row in rows:  # a change is never shown beside a hidden count
+            if not (row[1].isdigit() and row[2].isdigit()):
+                assert row[3] == row[4] == "not shown (small numbers)", row
+    by_agency = {
+        row[0]: row
+        for row in csv_rows(
+            client.get(reverse("reports:breakdowns"), {"period": "rolling_12", "download": "agency"}), attachment=True
+        )
+    }
+    assert by_agency["TINY"][1] == "fewer than 5"
+    assert by_agency["LARGE"][1] == "9"
+
+
 def test_benchmarks_page_and_csv(personas, client_for):
     PartnershipSetting.objects.create(pk=1, adult_female_population=10_000, population_source="Test census")
     _recent(personas, 20)
