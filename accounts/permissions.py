@@ -668,6 +668,19 @@ def is_marac_coordinator(user) -> bool:
     return agency is not None and has_role(user, Role.COORDINATOR) and agency.pk == _hub_for(user, "marac")
 
 
+def can_record_idva_contact(user, referral: Referral) -> bool:
+    """The IDVA service's first contact with a victim: recorded by its caseworkers and coordinators, or by the MARAC
+    hub's coordinators, on a submitted MARAC case still live (the caller has checked that the user sees it)."""
+    from accounts.models import AgencyKind
+
+    agency = agency_of(user)
+    if agency is None or referral.pathway != "marac" or referral.status in {"draft", "declined", "closed"}:
+        return False
+    if agency.kind == AgencyKind.IDVA:
+        return has_role(user, *WRITE_ROLES)
+    return is_marac_coordinator(user)
+
+
 def can_manage_meetings(user) -> bool:
     return is_marac_coordinator(user)
 

@@ -22,6 +22,7 @@ from marac.models import (
     ActionStatus,
     Attendance,
     DashAssessment,
+    IdvaContact,
     MaracDetail,
     Meeting,
     MeetingAgency,
@@ -71,6 +72,7 @@ def _details(referrals, rng: random.Random) -> None:
         assessment.score_refresh()
         demo_save(assessment, actor, clean=True)
         judged = "high" if yes < 14 and rng.random() < 0.5 else ""
+        contact_on, contact = _idva_contact(referral, rng)
         demo_save(
             MaracDetail(
                 referral=referral,
@@ -83,6 +85,8 @@ def _details(referrals, rng: random.Random) -> None:
                 victim_afraid_of="Synthetic demo: the alleged perpetrator and his brother.",
                 safe_to_contact="Synthetic demo: her sister, by text after 6pm.",
                 not_safe_to_contact="Synthetic demo: the alleged perpetrator's mother.",
+                idva_contact_on=contact_on,
+                idva_contact=contact,
                 referrer_category=referrer_category_for(referral.owner_agency)
                 if referral.status != Status.DRAFT
                 else "",
@@ -90,6 +94,18 @@ def _details(referrals, rng: random.Random) -> None:
             actor,
             clean=True,
         )
+
+
+def _idva_contact(referral: Referral, rng: random.Random) -> tuple[datetime.date | None, str]:
+    """Most submitted cases older than a few days have the IDVA service's first contact recorded; the newest
+    have none yet, so the coordinator's view shows some still due."""
+    if referral.submitted_at is None or rng.random() < 0.15:
+        return None, ""
+    submitted_on = timezone.localdate(referral.submitted_at)
+    contact_on = submitted_on + datetime.timedelta(days=rng.choice([0, 1, 1, 2]))
+    if contact_on > timezone.localdate() - datetime.timedelta(days=3):
+        return None, ""
+    return contact_on, rng.choice([IdvaContact.ENGAGED] * 6 + [IdvaContact.DECLINED] * 2 + [IdvaContact.NOT_REACHED])
 
 
 def _copy_people(source: Referral, target: Referral, *, same_dob: bool) -> None:

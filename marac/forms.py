@@ -140,6 +140,24 @@ class MaracDetailForm(GovukModelForm):
         return data
 
 
+class IdvaContactForm(GovukModelForm):
+    """The IDVA service's first contact with the victim, or its attempt (the service checks the date against
+    the day the referral was submitted)."""
+
+    class Meta:
+        model = MaracDetail
+        fields = ["idva_contact_on", "idva_contact"]
+        help_texts = {"idva_contact_on": "For example, 17 3 2026"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        date, outcome = self.fields["idva_contact_on"], self.fields["idva_contact"]
+        date.required = outcome.required = True
+        date.past_only = True
+        date.error_messages["required"] = "Enter the date of the first contact or attempt"
+        outcome.error_messages["required"] = "Select what happened"
+
+
 class MaracSafetyForm(GovukModelForm):
     """The restricted fields: who the victim is afraid of, and who is and is not safe to contact."""
 

@@ -190,6 +190,12 @@ ASSESSMENTS_PREFETCH = Prefetch(
 )
 
 
+def idva_contact_summary(detail: MaracDetail | None) -> str:
+    if detail is None or not detail.idva_contact:
+        return "Not recorded yet"
+    return f"{detail.idva_contact_on:%-d %B %Y}: {detail.get_idva_contact_display()}"
+
+
 def case_section_context(referral: Referral, user) -> dict:
     restricted = permissions.can_view_restricted(user, referral)
     detail = services.detail_of(referral)
@@ -204,6 +210,8 @@ def case_section_context(referral: Referral, user) -> dict:
         "show_restricted": restricted,
         "safety_rows": safety_summary(referral) if restricted else [],
         "can_edit_safety": restricted and permissions.can_change_referral(user, referral),
+        "idva_contact": idva_contact_summary(detail),
+        "can_record_idva_contact": permissions.can_record_idva_contact(user, referral),
         "is_coordinator": coordinator,
         "possible_repeats": selectors.possible_repeats_for_referral(referral) if coordinator else [],
         "listings": list(

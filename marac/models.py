@@ -104,6 +104,14 @@ class PerpetratorRelationship(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class IdvaContact(models.TextChoices):
+    """What came of the IDVA service's first contact with the victim, due within 2 working days of referral."""
+
+    ENGAGED = "engaged", "Contact made: the victim accepted IDVA support"
+    DECLINED = "declined", "Contact made: the victim declined IDVA support"
+    NOT_REACHED = "not_reached", "Not reached: contact attempted without success"
+
+
 class ReferrerCategory(models.TextChoices):
     """SafeLives' referral-agency categories for the MARAC data return (domain.md 1.10)."""
 
@@ -185,6 +193,10 @@ class MaracDetail(models.Model):
     repeat_of = models.ForeignKey(
         Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="Repeat of"
     )
+
+    # Recorded by the IDVA service or a MARAC hub coordinator (services.idva_contact_record), after submission.
+    idva_contact_on = models.DateField("Date of the first contact or attempt", null=True, blank=True)
+    idva_contact = models.CharField("What happened", max_length=20, choices=IdvaContact.choices, blank=True)
 
     # Derived, never edited: when the case started waiting to be heard (the hub's acceptance), or None once it
     # has been heard, or while it is not accepted or open. Kept by services.waiting_refresh from the referral's

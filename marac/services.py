@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -147,6 +147,33 @@ def marac_detail_save(
     return referral_part_save(
         referral=referral, actor=actor, instance=detail, expected_version=expected_version, section=section
     )
+
+
+@transaction.atomic
+def idva_contact_record(*, referral: Referral, actor, detail: MaracDetail, expected_version: int | None) -> MaracDetail:
+    """The IDVA service's first contact with the victim, or its attempt (`detail.idva_contact_on` and
+    `detail.idva_contact`): kept with history and a timeline event that names the outcome (no personal data),
+    and it lifts the 2-working-day IDVA contact reminder. Who may record it: permissions.can_record_idva_contact."""
+    if referral.pathway != Pathway.MARAC or detail.referral_id != referral.pk or referral.submitted_at is None:
+        raise ValidationError("IDVA contact is recorded on submitted MARAC referrals")
+    if not permissions.can_record_idva_contact(actor, referral):
+        raise PermissionDenied("Only the IDVA service or a MARAC coordinator records IDVA contact")
+    if not detail.idva_contact or detail.idva_contact_on is None:
+        raise ValidationError("Enter the date and what happened")
+    submitted_on = timezone.localdate(referral.submitted_at)
+    if not submitted_on <= detail.idva_contact_on <= timezone.localdate():
+        when = f"between {submitted_on:%-d %B %Y}, when the referral was submitted, and today"
+        raise ValidationError({"idva_contact_on": f"The date of the first contact or attempt must be {when}"})
+    referral_part_save(
+        referral=referral,
+        actor=actor,
+        instance=detail,
+        expected_version=expected_version,
+        section="IDVA contact",
+        event_summary=f"IDVA contact recorded: {detail.get_idva_contact_display()}",
+    )
+    obligation_idva_contact_changed(referral=referral, actor=actor)
+    return detail
 
 
 # --- Submission: the referring agency's category, repeats and the IDVA obligation ------------------
@@ -705,13 +732,15 @@ def action_update(*, action: Action, actor, status: str, note: str = "") -> Acti
 def obligation_idva_contact_changed(*, referral: Referral, actor=None) -> Obligation:
     """A high-risk MARAC referral: the IDVA service should contact the victim within 2 working days
     (domain.md 1.5). Addressed to the MARAC hub, whose coordinators make sure it happens.
-    Called on submission."""
+    Called on submission, and met once the contact (or an attempt) is recorded (idva_contact_record)."""
     hub = permissions.hub_agency_id(Pathway.MARAC)
+    detail = detail_of(referral)
+    met = detail is not None and bool(detail.idva_contact)
     obligation = Obligation(
         kind=ReminderKind.MARAC_IDVA_CONTACT,
         key=f"marac_idva_contact:{referral.public_id}",
         agency_ids=(hub,) if hub else (),
-        due_at=deadline_after(referral.submitted_at or timezone.now(), 2),
+        due_at=None if met else deadline_after(referral.submitted_at or timezone.now(), 2),
         link=reverse("referrals:detail", kwargs={"public_id": referral.public_id}),
         referral=referral,
     )

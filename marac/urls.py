@@ -34,4 +34,5 @@ urlpatterns = [
     path("data-return/", views.data_return, name="data_return"),
     path("data-return.csv", views.data_return_csv, name="data_return_csv"),
     path("cases/<uuid:public_id>/safety/", views.safety, name="safety"),
+    path("cases/<uuid:public_id>/idva-contact/", views.idva_contact, name="idva_contact"),
 ]

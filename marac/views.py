@@ -25,6 +25,7 @@ from marac.forms import (
     AttendanceForm,
     DataReturnForm,
     HeldForm,
+    IdvaContactForm,
     MaracSafetyForm,
     MeetingForm,
     RemoveCaseForm,
@@ -543,22 +544,49 @@ def safety(request, public_id):
         raise PermissionDenied
     detail = services.detail_of(referral) or MaracDetail(referral=referral)
     form = MaracSafetyForm(request.POST or None, instance=detail)
+
+    def save(version):
+        services.marac_detail_save(
+            referral=referral,
+            actor=request.user,
+            detail=form.instance,
+            expected_version=version,
+            section="safety and contact",
+            check_judgement=False,
+        )
+
+    return _case_detail_form(request, referral, form, save, "Safety and contact details updated", "marac/safety.html")
+
+
+@require_http_methods(["GET", "POST"])
+def idva_contact(request, public_id):
+    """Record the IDVA service's first contact with the victim, or its attempt: lifts the IDVA contact reminder."""
+    referral = permissions.referral_for_user(request.user, public_id)
+    if not permissions.can_record_idva_contact(request.user, referral):
+        raise PermissionDenied
+    detail = services.detail_of(referral) or MaracDetail(referral=referral)
+    form = IdvaContactForm(request.POST or None, instance=detail)
+
+    def save(version):
+        services.idva_contact_record(
+            referral=referral, actor=request.user, detail=form.instance, expected_version=version
+        )
+
+    return _case_detail_form(request, referral, form, save, "IDVA contact recorded", "marac/idva_contact.html")
+
+
+def _case_detail_form(request, referral, form, save, done: str, template: str):
+    """A form on a case's MARAC details: saved under the referral's version, errors kept on the form, the case
+    page on success; every showing of the form is in the access log."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.marac_detail_save(
-                referral=referral,
-                actor=request.user,
-                detail=form.instance,
-                expected_version=posted_version(request),
-                section="safety and contact",
-                check_judgement=False,
-            )
+            save(posted_version(request))
         except EditConflict:
             form.add_error(None, "Someone else changed this referral since you opened this page. Check and try again.")
         except ValidationError as error:
             errors_to_form(form, error)
         else:
-            messages.success(request, "Safety and contact details updated")
+            messages.success(request, done)
             return redirect("referrals:detail", public_id=referral.public_id)
     _log(request, referral)
-    return render(request, "marac/safety.html", {"referral": referral, "form": form})
+    return render(request, template, {"referral": referral, "form": form})

@@ -112,6 +112,16 @@ def test_marac_journey(personas, page_for, axe_check):
     axe_check(coordinator, "accept")
     coordinator.get_by_role("button", name="Accept referral").click()
 
+    # The IDVA service reached the victim: the coordinator records it (the reminder to the hub stops)
+    coordinator.get_by_role("link", name="Record IDVA contact").click()
+    coordinator.get_by_role("button", name="Save").click()
+    expect(coordinator.locator(".govuk-error-summary")).to_contain_text("Select what happened")
+    axe_check(coordinator, "record IDVA contact with errors")
+    fill_date(coordinator, "Date of the first contact or attempt", today)
+    coordinator.get_by_label("Contact made: the victim accepted IDVA support").check()
+    coordinator.get_by_role("button", name="Save").click()
+    expect(coordinator.locator("#marac-idva-contact")).to_contain_text("the victim accepted IDVA support")
+
     coordinator.get_by_role("link", name="MARAC meetings").first.click()
     axe_check(coordinator, "meetings")
     coordinator.get_by_role("link", name="Schedule a meeting").click()

@@ -123,6 +123,20 @@ def action_expect(persona, target):
     return OK if persona in {"coordinator", "shared"} else NOT_FOUND
 
 
+def idva_contact_expect(persona, target):
+    """Recording IDVA contact: the IDVA service (attending, so it sees the case) and the MARAC hub coordinator;
+    others who see the case get 403; the rest 404."""
+    if persona == "anonymous":
+        return LOGIN
+    if target != "own":
+        return NOT_FOUND
+    if persona in {"idva", "coordinator"}:
+        return OK
+    if persona in {"owner", "owner_manager", "shared"}:
+        return 403
+    return NOT_FOUND
+
+
 def decide_expect(persona, target):
     if persona == "anonymous":
         return LOGIN
@@ -178,4 +192,5 @@ SPECS = [
     Spec("marac:data_return", role_page({"coordinator"})),
     Spec("marac:data_return_csv", role_page({"coordinator"})),
     Spec("marac:safety", safety_expect, marac_case_kwargs, TARGETS),
+    Spec("marac:idva_contact", idva_contact_expect, marac_case_kwargs, TARGETS),
 ]
