@@ -64,14 +64,10 @@ CANDIDATE_COLUMNS = (
     "reference",
     "pathway",
     "status",
-    "created_at",
-    "submitted_at",
-    "accepted_at",
     "owner_agency__short_name",
     "marac__judged_band",
     "marac__incidents_last_12_months",
     "marac__is_repeat",
-    "marac__waiting_since",
 )
 
 
@@ -108,7 +104,7 @@ def _row(referral: Referral, *, today: datetime.date, meeting_case: MeetingCase 
         detail = referral.marac
     except MaracDetail.DoesNotExist:
         detail = None
-    since = services.waiting_start(referral)
+    since = getattr(referral, "waiting_from", None) or services.waiting_start(referral)
     return CaseRow(
         referral=referral,
         criteria=Criteria(score=referral.dash_score, detail=detail),
@@ -163,7 +159,7 @@ def candidates(*, user, today: datetime.date | None = None) -> list[CaseRow]:
         .exclude(Exists(upcoming))
         .select_related("owner_agency", "marac")
         .only(*CANDIDATE_COLUMNS)
-        .annotate(dash_score=_latest_score(), victim_name=_victim_name())
+        .annotate(dash_score=_latest_score(), victim_name=_victim_name(), waiting_from=services.WAITING_START)
         .order_by("marac__waiting_since", "id")[:CANDIDATE_LIMIT]
     )
     rows = [_row(referral, today=today) for referral in referrals]

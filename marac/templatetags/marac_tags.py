@@ -1,16 +1,16 @@
 """Template tags for the MARAC pages."""
 
 from django import template
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from referrals.templatetags.cases import case_paths
+from svd_portal.lib.html import format_rows
 
 register = template.Library()
 
 # One candidate row of the "Build the case list" page. Drawn here rather than in the template: the page lists up
 # to 200 waiting cases, and Django's template engine took about 55 ms to draw them (a quarter of a millisecond a
-# row, mostly variable lookups and the URL tag); format_html does the same, escaped, in a few (docs/performance.md).
+# row, mostly variable lookups and the URL tag); format_rows does the same, escaped, in a few (docs/performance.md).
 CANDIDATE_ROW = (
     '<tr class="govuk-table__row">'
     '<td class="govuk-table__cell">'
@@ -54,4 +54,4 @@ def candidate_rows(rows):
             row.days_waiting,
         )
 
-    return format_html_join("", CANDIDATE_ROW, (cells(i, row) for i, row in enumerate(rows)))
+    return format_rows(CANDIDATE_ROW, (cells(i, row) for i, row in enumerate(rows)))
