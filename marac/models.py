@@ -239,7 +239,7 @@ class MaracDetail(models.Model):
 
     @property
     def potential_escalation(self) -> bool:
-        return (self.incidents_last_12_months or 0) >= escalation_threshold()
+        return is_escalating(self.incidents_last_12_months)
 
     def clean(self):
         errors = {}
@@ -253,17 +253,36 @@ class MaracDetail(models.Model):
             raise ValidationError(errors)
 
 
+def is_escalating(incidents_last_12_months: int | None) -> bool:
+    """Potential escalation: incidents in the last 12 months at or above the threshold."""
+    return (incidents_last_12_months or 0) >= escalation_threshold()
+
+
 class Criteria:
     """The four SafeLives criteria for one referral. Visible high risk and repeat are derived, never typed."""
 
     def __init__(self, *, score: int | None, detail: MaracDetail | None):
+        self._decide(
+            score,
+            judged=detail.judged_band if detail else "",
+            incidents=detail.incidents_last_12_months if detail else None,
+            repeat=bool(detail and detail.is_repeat),
+        )
+
+    @classmethod
+    def of(cls, *, score: int | None, judged: str, incidents: int | None, repeat: bool) -> Criteria:
+        """The criteria from the MARAC details' values, for lists that read them as values, not objects."""
+        criteria = cls.__new__(cls)
+        criteria._decide(score, judged=judged or "", incidents=incidents, repeat=bool(repeat))
+        return criteria
+
+    def _decide(self, score: int | None, *, judged: str, incidents: int | None, repeat: bool) -> None:
         self.score = score
         self.dash_band = dash.band_for_score(score) if score is not None else ""
         self.visible_high_risk = score is not None and score >= dash.HIGH_FROM
-        judged = detail.judged_band if detail else ""
         self.professional_judgement = judged == RiskBand.HIGH
-        self.potential_escalation = bool(detail and detail.potential_escalation)
-        self.repeat = bool(detail and detail.is_repeat)
+        self.potential_escalation = is_escalating(incidents)
+        self.repeat = repeat
         # Professional judgement can raise the band, never lower it: the band is the higher of the two.
         self.band = dash.higher_band(self.dash_band, judged)
 

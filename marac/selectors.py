@@ -7,6 +7,7 @@ annotation, victims come from one prefetch, and everything else is a join.
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import groupby
@@ -57,18 +58,23 @@ from referrals.models import (
 from referrals.selectors import subjects_prefetch
 
 CANDIDATE_LIMIT = 200
-# What a candidate row shows and works out (_row, Criteria, the page): up to 200 rows, so no case's free text
-# is read and turned into model fields for nothing.
-CANDIDATE_COLUMNS = (
-    "public_id",
-    "reference",
-    "pathway",
-    "status",
-    "owner_agency__short_name",
-    "marac__judged_band",
-    "marac__incidents_last_12_months",
-    "marac__is_repeat",
-)
+
+
+@dataclass(frozen=True)
+class WaitingCase:
+    """A case on the candidate list: what its row shows, and its key. Read as values, not as model objects: the
+    list has up to 200 rows, and building a referral, its agency and its MARAC details for each cost more than
+    the query (docs/performance.md). services.meeting_cases_add takes these as it takes referrals, by key, and
+    reads each referral again under a lock."""
+
+    pk: int
+    public_id: uuid.UUID
+    reference: str  # candidates are accepted or open, so they have one
+    owner_short_name: str
+
+    @property
+    def display_reference(self) -> str:
+        return self.reference
 
 
 def _latest_score(pointer: str = "pk") -> Subquery:
@@ -87,7 +93,7 @@ def _victim_name(pointer: str = "pk") -> Subquery:
 class CaseRow:
     """One case as the MARAC lists show it."""
 
-    referral: Referral
+    referral: Referral | WaitingCase
     criteria: Criteria
     victim: str
     days_waiting: int
@@ -104,14 +110,17 @@ def _row(referral: Referral, *, today: datetime.date, meeting_case: MeetingCase 
         detail = referral.marac
     except MaracDetail.DoesNotExist:
         detail = None
-    since = getattr(referral, "waiting_from", None) or services.waiting_start(referral)
     return CaseRow(
         referral=referral,
         criteria=Criteria(score=referral.dash_score, detail=detail),
         victim=referral.victim_name or "Not recorded",
-        days_waiting=max(0, (today - timezone.localtime(since).date()).days),
+        days_waiting=_days_since(services.waiting_start(referral), today),
         meeting_case=meeting_case,
     )
+
+
+def _days_since(moment: datetime.datetime, today: datetime.date) -> int:
+    return max(0, (today - timezone.localtime(moment).date()).days)
 
 
 # --- Meetings -------------------------------------------------------------------------------------
@@ -153,16 +162,34 @@ def candidates(*, user, today: datetime.date | None = None) -> list[CaseRow]:
     upcoming = MeetingCase.objects.upcoming().filter(referral=OuterRef("pk"))
     # "Accepted or open and never heard" is kept on the MARAC details as waiting_since (services.waiting_refresh),
     # so this walks the cases waiting, oldest first, on a partial index; status is checked again regardless.
-    referrals = (
+    waiting = (
         permissions.referrals_visible_to(user)
         .filter(pathway=Pathway.MARAC, status__in=services.CANDIDATE_STATUSES, marac__waiting_since__isnull=False)
         .exclude(Exists(upcoming))
-        .select_related("owner_agency", "marac")
-        .only(*CANDIDATE_COLUMNS)
         .annotate(dash_score=_latest_score(), victim_name=_victim_name(), waiting_from=services.WAITING_START)
-        .order_by("marac__waiting_since", "id")[:CANDIDATE_LIMIT]
+        .order_by("marac__waiting_since", "id")
+        .values_list(
+            "pk",
+            "public_id",
+            "reference",
+            "owner_agency__short_name",
+            "dash_score",
+            "marac__judged_band",
+            "marac__incidents_last_12_months",
+            "marac__is_repeat",
+            "victim_name",
+            "waiting_from",
+        )[:CANDIDATE_LIMIT]
     )
-    rows = [_row(referral, today=today) for referral in referrals]
+    rows = [
+        CaseRow(
+            referral=WaitingCase(pk, public_id, reference, agency),
+            criteria=Criteria.of(score=score, judged=judged, incidents=incidents, repeat=repeat),
+            victim=victim or "Not recorded",
+            days_waiting=_days_since(since, today),
+        )
+        for pk, public_id, reference, agency, score, judged, incidents, repeat, victim, since in waiting
+    ]
     rows.sort(key=lambda row: (not row.criteria.repeat, -row.band_rank, -row.days_waiting))
     return rows
 

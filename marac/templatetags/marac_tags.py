@@ -33,7 +33,8 @@ CHECKED = mark_safe(" checked")  # noqa: S308 - a constant
 
 @register.simple_tag
 def candidate_rows(rows):
-    """The candidate rows of the add-cases form (marac.selectors.CaseRow), ticked as the view marked them."""
+    """The candidate rows of the add-cases form (marac.selectors.CaseRow of a WaitingCase), ticked as the view
+    marked them."""
 
     path_of = case_paths()
 
@@ -50,7 +51,7 @@ def candidate_rows(rows):
             row.victim,
             risk,
             ", ".join(criteria.met) or "None",
-            referral.owner_agency.short_name,
+            referral.owner_short_name,
             row.days_waiting,
         )
 

@@ -117,3 +117,17 @@ def test_referring_agency_category_from_its_kind_or_the_partnership_setting(pers
     settings.SVD_MARAC_REFERRER_CATEGORIES = {"CSP": "mash", "HSG": "not-a-category"}
     assert referrer_category_for(personas.community_safety) == "mash"
     assert referrer_category_for(personas.housing) == "housing"
+
+
+@pytest.mark.parametrize("score", [None, 4, 12, 14, 20])
+@pytest.mark.parametrize("judged", ["", "medium", "high"])
+@pytest.mark.parametrize("incidents", [None, 0, 2, 3, 9])
+@pytest.mark.parametrize("repeat", [False, True])
+def test_criteria_from_values_agree_with_criteria_from_the_details(score, judged, incidents, repeat, settings):
+    """The candidate list reads the details as values (Criteria.of); the case pages read the object."""
+    settings.SVD_MARAC_ESCALATION_THRESHOLD = 3
+    detail = MaracDetail(judged_band=judged, incidents_last_12_months=incidents, is_repeat=repeat)
+    by_object = Criteria(score=score, detail=detail)
+    by_values = Criteria.of(score=score, judged=judged, incidents=incidents, repeat=repeat)
+    assert vars(by_values) == vars(by_object)
+    assert (by_values.band_label, by_values.met) == (by_object.band_label, by_object.met)
