@@ -29,6 +29,7 @@ from hsb_pathway.forms import (
 from hsb_pathway.models import Assessment, Intervention, Order, OrderEvent, Review, Stage, StrategyDiscussion
 from hsb_pathway.workflow import MOVES, StageMoveRefused, check_move
 from referrals import services as core
+from referrals.forms import saved_through
 from referrals.models import AccessAction
 from referrals.selectors import page_number
 from svd_portal.lib.forms import errors_to_form, posted_version
@@ -57,16 +58,7 @@ def _context(referral, **extra) -> dict:
 
 
 def _save(form, call) -> bool:
-    """Run a service with the form's instance; put what it refuses on the form. True when it saved."""
-    try:
-        call()
-    except core.EditConflict:
-        form.add_error(None, CONFLICT)
-    except ValidationError as error:
-        errors_to_form(form, error)
-    else:
-        return True
-    return False
+    return saved_through(form, call, conflict=CONFLICT)
 
 
 # --- The HSB case list ----------------------------------------------------------------------------

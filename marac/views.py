@@ -39,8 +39,9 @@ from marac.models import (
     MeetingStatus,
     RepeatStatus,
 )
+from referrals.forms import saved_through
 from referrals.models import AccessAction, Pathway
-from referrals.services import EditConflict, access_logs_record
+from referrals.services import access_logs_record
 from svd_portal.lib.csv_export import csv_response
 from svd_portal.lib.forms import errors_to_form, posted_version
 
@@ -575,18 +576,15 @@ def idva_contact(request, public_id):
     return _case_detail_form(request, referral, form, save, "IDVA contact recorded", "marac/idva_contact.html")
 
 
+CONFLICT = "Someone else changed this referral since you opened this page. Check and try again."
+
+
 def _case_detail_form(request, referral, form, save, done: str, template: str):
     """A form on a case's MARAC details: saved under the referral's version, errors kept on the form, the case
     page on success; every showing of the form is in the access log."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(posted_version(request))
-        except EditConflict:
-            form.add_error(None, "Someone else changed this referral since you opened this page. Check and try again.")
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("referrals:detail", public_id=referral.public_id)
+    posted = request.method == "POST" and form.is_valid()
+    if posted and saved_through(form, lambda: save(posted_version(request)), conflict=CONFLICT):
+        messages.success(request, done)
+        return redirect("referrals:detail", public_id=referral.public_id)
     _log(request, referral)
     return render(request, template, {"referral": referral, "form": form})

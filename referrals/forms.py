@@ -6,6 +6,7 @@ import datetime
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Agency
@@ -21,7 +22,7 @@ from referrals.models import (
     Status,
     YouthViolenceDetail,
 )
-from svd_portal.lib.forms import GovukDateField, GovukForm, GovukModelForm
+from svd_portal.lib.forms import GovukDateField, GovukForm, GovukModelForm, errors_to_form
 
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
@@ -273,3 +274,19 @@ class SearchForm(GovukForm):
         max_length=100,
         help_text="For example OB-2026-00123, or a first and last name",
     )
+
+
+def saved_through(form, call, *, conflict: str) -> bool:
+    """Run a service that saves what `form` holds; put what it refuses on the form (`conflict` when someone else
+    changed the case first, a ValidationError on its fields). True when it saved. For the pathway apps' forms."""
+    from referrals.services import EditConflict
+
+    try:
+        call()
+    except EditConflict:
+        form.add_error(None, conflict)
+    except ValidationError as error:
+        errors_to_form(form, error)
+    else:
+        return True
+    return False
