@@ -261,30 +261,25 @@ def is_escalating(incidents_last_12_months: int | None) -> bool:
 class Criteria:
     """The four SafeLives criteria for one referral. Visible high risk and repeat are derived, never typed."""
 
-    def __init__(self, *, score: int | None, detail: MaracDetail | None):
-        self._decide(
-            score,
-            judged=detail.judged_band if detail else "",
-            incidents=detail.incidents_last_12_months if detail else None,
-            repeat=bool(detail and detail.is_repeat),
-        )
-
-    @classmethod
-    def of(cls, *, score: int | None, judged: str, incidents: int | None, repeat: bool) -> Criteria:
-        """The criteria from the MARAC details' values, for lists that read them as values, not objects."""
-        criteria = cls.__new__(cls)
-        criteria._decide(score, judged=judged or "", incidents=incidents, repeat=bool(repeat))
-        return criteria
-
-    def _decide(self, score: int | None, *, judged: str, incidents: int | None, repeat: bool) -> None:
+    def __init__(self, *, score: int | None, judged: str = "", incidents: int | None = None, repeat: bool = False):
+        """From the DASH score and the MARAC details' values (lists read them as values, not objects)."""
         self.score = score
         self.dash_band = dash.band_for_score(score) if score is not None else ""
         self.visible_high_risk = score is not None and score >= dash.HIGH_FROM
+        judged = judged or ""
         self.professional_judgement = judged == RiskBand.HIGH
         self.potential_escalation = is_escalating(incidents)
-        self.repeat = repeat
+        self.repeat = bool(repeat)
         # Professional judgement can raise the band, never lower it: the band is the higher of the two.
         self.band = dash.higher_band(self.dash_band, judged)
+
+    @classmethod
+    def for_detail(cls, *, score: int | None, detail: MaracDetail | None) -> Criteria:
+        if detail is None:
+            return cls(score=score)
+        return cls(
+            score=score, judged=detail.judged_band, incidents=detail.incidents_last_12_months, repeat=detail.is_repeat
+        )
 
     @property
     def met(self) -> list[str]:

@@ -112,7 +112,7 @@ def _row(referral: Referral, *, today: datetime.date, meeting_case: MeetingCase 
         detail = None
     return CaseRow(
         referral=referral,
-        criteria=Criteria(score=referral.dash_score, detail=detail),
+        criteria=Criteria.for_detail(score=referral.dash_score, detail=detail),
         victim=referral.victim_name or "Not recorded",
         days_waiting=_days_since(services.waiting_start(referral), today),
         meeting_case=meeting_case,
@@ -184,7 +184,7 @@ def candidates(*, user, today: datetime.date | None = None) -> list[CaseRow]:
     rows = [
         CaseRow(
             referral=WaitingCase(pk, public_id, reference, agency),
-            criteria=Criteria.of(score=score, judged=judged, incidents=incidents, repeat=repeat),
+            criteria=Criteria(score=score, judged=judged, incidents=incidents, repeat=repeat),
             victim=victim or "Not recorded",
             days_waiting=_days_since(since, today),
         )

@@ -223,7 +223,7 @@ def referral_criteria(referral: Referral):
     from marac.models import Criteria
 
     assessment = current_assessment(referral)
-    return Criteria(score=assessment.score if assessment else None, detail=detail_of(referral))
+    return Criteria.for_detail(score=assessment.score if assessment else None, detail=detail_of(referral))
 
 
 @dataclass

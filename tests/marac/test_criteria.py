@@ -67,7 +67,7 @@ def test_professional_judgement_cannot_lower_the_band_in_the_service(personas):
 
 def test_even_a_stale_lower_judgement_never_lowers_the_band():
     detail = MaracDetail(judged_band="medium")
-    assert Criteria(score=20, detail=detail).band == "high"
+    assert Criteria.for_detail(score=20, detail=detail).band == "high"
 
 
 def test_professional_judgement_needs_a_rationale():
@@ -124,10 +124,11 @@ def test_referring_agency_category_from_its_kind_or_the_partnership_setting(pers
 @pytest.mark.parametrize("incidents", [None, 0, 2, 3, 9])
 @pytest.mark.parametrize("repeat", [False, True])
 def test_criteria_from_values_agree_with_criteria_from_the_details(score, judged, incidents, repeat, settings):
-    """The candidate list reads the details as values (Criteria.of); the case pages read the object."""
+    """The candidate list reads the details as values (Criteria); the case pages read the object
+    (Criteria.for_detail)."""
     settings.SVD_MARAC_ESCALATION_THRESHOLD = 3
     detail = MaracDetail(judged_band=judged, incidents_last_12_months=incidents, is_repeat=repeat)
-    by_object = Criteria(score=score, detail=detail)
-    by_values = Criteria.of(score=score, judged=judged, incidents=incidents, repeat=repeat)
+    by_object = Criteria.for_detail(score=score, detail=detail)
+    by_values = Criteria(score=score, judged=judged, incidents=incidents, repeat=repeat)
     assert vars(by_values) == vars(by_object)
     assert (by_values.band_label, by_values.met) == (by_object.band_label, by_object.met)
