@@ -36,6 +36,7 @@ VIEW = "view"
 CHANGE = "change"
 CASE_ROLES = (Role.CASEWORKER, Role.COORDINATOR, Role.MANAGER)
 WRITE_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
+ENDED = frozenset({"declined", "closed"})  # referral statuses nothing more is recorded on
 
 
 # --- Roles ----------------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ def can_change_referral(user, referral: Referral) -> bool:
     agency = agency_of(user)
     if agency is None or not has_role(user, *WRITE_ROLES):
         return False
-    if referral.status in {"declined", "closed"}:
+    if referral.status in ENDED:
         return False
     return agency_can(agency, referral, CHANGE)
 
@@ -270,8 +271,9 @@ def referrals_access_wanted(referrals: list[Referral]) -> dict[int, dict[int, st
     if live:
         hubs = _hubs()
         for referral in live:
-            if hubs.get(referral.pathway):
-                grant(referral.pk, hubs[referral.pathway], CHANGE)
+            hub = hubs.get(referral.pathway)
+            if hub:
+                grant(referral.pk, hub, CHANGE)
         shares = ReferralShare.objects.filter(referral__in=[r.pk for r in live], revoked_at__isnull=True)
         for referral_id, agency_id, level in shares.values_list("referral_id", "agency_id", "level"):
             grant(referral_id, agency_id, CHANGE if level == ShareLevel.CONTRIBUTE else VIEW)
@@ -674,7 +676,7 @@ def can_record_idva_contact(user, referral: Referral) -> bool:
     from accounts.models import AgencyKind
 
     agency = agency_of(user)
-    if agency is None or referral.pathway != "marac" or referral.status in {"draft", "declined", "closed"}:
+    if agency is None or referral.pathway != "marac" or referral.status == "draft" or referral.status in ENDED:
         return False
     if agency.kind == AgencyKind.IDVA:
         return has_role(user, *WRITE_ROLES)
