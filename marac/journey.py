@@ -209,7 +209,6 @@ def case_section_context(referral: Referral, user) -> dict:
         "detail_rows": details_summary(referral) if detail else [],
         "show_restricted": restricted,
         "safety_rows": safety_summary(referral) if restricted else [],
-        "can_edit_safety": restricted and permissions.can_change_referral(user, referral),
         "idva_contact": idva_contact_summary(detail),
         "can_record_idva_contact": permissions.can_record_idva_contact(user, referral),
         "is_coordinator": coordinator,

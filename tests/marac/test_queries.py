@@ -201,3 +201,19 @@ def test_publishing_gives_every_attending_agency_access_in_a_fixed_number_of_que
             permissions.agency_can(agency, case, permissions.CHANGE) for agency in attending for case in listed
         )
     assert len(queries[6]) - len(queries[2]) == 4  # one timeline event per further case
+
+
+def test_the_marac_case_page_asks_about_change_permission_once(personas, client_for, marac_case):
+    """The MARAC section's "change safety" link reads the page's can_change rather than asking again."""
+    client = client_for(personas.coordinator)
+    url = reverse("referrals:detail", args=[marac_case.public_id])
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).content.decode()
+    assert reverse("marac:safety", args=[marac_case.public_id]) in page
+    asks = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT 1 AS "a" FROM "referrals_referralgroupobjectpermission"')
+    ]
+    assert len(asks) == 1, asks
