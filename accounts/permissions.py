@@ -621,6 +621,11 @@ def can_manage_report_data(user) -> bool:
     return is_system_admin(user)
 
 
+def can_manage_retention(user) -> bool:
+    """Retention periods and the erasure record: system administrators, who see no case (only counts)."""
+    return is_system_admin(user)
+
+
 def can_view_outcome_measures(user) -> bool:
     """Outside data holds no case information: anyone with reports, and the administrators who keep it."""
     return can_view_reports(user) or can_manage_report_data(user)

@@ -18,3 +18,10 @@ class ReferralsConfig(AppConfig):
         from referrals.reporting.navigation import register_reports  # issue 7
 
         register_reports()
+
+        from django.urls import reverse
+
+        from accounts import permissions
+        from referrals import registry
+
+        registry.register_navigation("Retention", lambda: reverse("retention:index"), permissions.can_manage_retention)

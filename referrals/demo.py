@@ -305,7 +305,9 @@ def seed_referrals(partnership: Partnership, *, count: int = 300, seed: int = 20
 
 
 def seed(partnership: Partnership) -> str:
-    """Called by seed_demo after seed_referrals: the demo's reminders (issue 6, referrals.reminder_hooks)."""
+    """Called by seed_demo after seed_referrals: the demo's reminders (issue 6, referrals.reminder_hooks) and
+    retention periods."""
     from referrals.reminder_hooks import demo_seed
+    from referrals.retention.demo import seed_rules
 
-    return demo_seed()
+    return f"{demo_seed()}; {seed_rules(partnership.users['sysadmin'])}"

@@ -752,3 +752,6 @@ from referrals.reporting.models import (  # noqa: E402, F401
     ReportTallyState,
     Target,
 )
+
+# --- Retention: rules per pathway and the tombstones of erased cases live in referrals.retention ---------
+from referrals.retention.models import ErasureRecord, RetentionRule  # noqa: E402, F401

@@ -11,6 +11,7 @@ rather than as ETA retries on the broker: nothing is lost if Redis is restarted 
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from referrals import reminders
@@ -60,3 +61,13 @@ def report_tally_rebuild() -> int:
     outside them (a fix made in the database by hand)."""
     since = add_months(timezone.localdate().replace(day=1), -13) if tally.is_built() else None
     return tally.tally_rebuild(since=since)
+
+
+@shared_task(name="referrals.retention_sweep", soft_time_limit=3000, time_limit=3600)
+def retention_sweep() -> dict:
+    """Nightly (settings.CELERY_BEAT_SCHEDULE): erase the cases the retention rules say are due, or only count
+    them where SVD_RETENTION_ERASE is off. Counts only in the result: never a case's details."""
+    from referrals.retention.services import sweep
+
+    result = sweep(erase_due=settings.SVD_RETENTION_ERASE)
+    return {"due": len(result.due), "erased": len(result.erased), "refused": len(result.refused)}

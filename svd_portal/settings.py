@@ -351,6 +351,13 @@ CELERY_BEAT_SCHEDULE["report-tally-rebuild"] = {
     "task": "referrals.report_tally_rebuild",
     "schedule": crontab(hour=2, minute=40),  # London time (CELERY_TIMEZONE)
 }
+# Retention (referrals.retention): the periods are data (the Retention pages); this only says whether the nightly
+# sweep erases what is due, or only counts it (a dry run every night, for a deployment not yet signed off).
+SVD_RETENTION_ERASE = env_bool("SVD_RETENTION_ERASE", default=True)
+CELERY_BEAT_SCHEDULE["retention-sweep"] = {
+    "task": "referrals.retention_sweep",
+    "schedule": crontab(hour=3, minute=10),  # London time, after the tally's nightly count
+}
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # e.g. a GOV.UK Notify backend
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 if DJANGO_ENV == "test" and not USING_POSTGRES:

@@ -17,5 +17,6 @@ urlpatterns = [
     path("marac/", include("marac.urls")),
     path("hsb/", include("hsb_pathway.urls")),
     path("reports/", include("referrals.reporting.urls")),  # issue 7: reports, part of the referrals app
+    path("retention/", include("referrals.retention.urls")),  # retention periods and erasure records
     path("system-admin/", admin.site.urls),
 ]

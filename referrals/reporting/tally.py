@@ -195,12 +195,30 @@ def tally_batch():
 
 
 def _refresh(referral_ids: set[int], groups: set[int]) -> None:
+    days, audiences = _counted_under(referral_ids)
+    if days:
+        _recount(_day_referrals(days), Q(day__in=days), audiences | groups)
+
+
+def _counted_under(referral_ids: set[int]) -> tuple[set[datetime.date], set[int]]:
+    """The days these referrals were submitted on and the audiences that count them (the partnership and every
+    group that can see one of them)."""
     moments = Referral.objects.filter(pk__in=referral_ids, submitted_at__isnull=False).values_list("submitted_at")
     days = {timezone.localtime(moment).date() for (moment,) in moments}
     if not days:
-        return
+        return set(), set()
     seeing = permissions.view_rows().filter(content_object_id__in=referral_ids).values_list("group_id", flat=True)
-    _recount(_day_referrals(days), Q(day__in=days), {PARTNERSHIP, *groups, *seeing})
+    return days, {PARTNERSHIP, *seeing}
+
+
+@contextmanager
+def tally_erasing(referral_ids: set[int]):
+    """For deleting referrals (retention erasure): note the days and audiences they are counted under before the
+    block deletes them, and count those days again after it, in the same transaction."""
+    days, audiences = _counted_under(referral_ids)
+    yield
+    if days:
+        _recount(_day_referrals(days), Q(day__in=days), audiences)
 
 
 @transaction.atomic

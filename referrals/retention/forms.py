@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django import forms
+
+from referrals.retention.models import MAX_DRAFT_DAYS, MAX_KEEP_YEARS, MIN_DRAFT_DAYS, MIN_KEEP_YEARS
+from svd_portal.lib.forms import GovukForm
+
+
+def _whole_number(label: str, low: int, high: int, help_text: str) -> forms.IntegerField:
+    field = forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-width": "3"}),
+    )
+    field.error_messages["min_value"] = f"{label} must be {low} or more"
+    field.error_messages["max_value"] = f"{label} must be {high:,} or fewer"
+    return field
+
+
+class RetentionRuleForm(GovukForm):
+    keep_years = _whole_number(
+        "Years to keep a case after it ends",
+        MIN_KEEP_YEARS,
+        MAX_KEEP_YEARS,
+        "Counted from the day the case was closed or declined. The whole case is then erased, with its history.",
+    )
+    draft_days = _whole_number(
+        "Days to keep a draft that was never submitted",
+        MIN_DRAFT_DAYS,
+        MAX_DRAFT_DAYS,
+        "Counted from the last change to the draft.",
+    )
+    basis = forms.CharField(
+        label="Where this period comes from",
+        max_length=300,
+        help_text="For example, the information sharing agreement and its section",
+    )

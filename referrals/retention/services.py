@@ -1,0 +1,243 @@
+"""Retention: which cases a rule says are due, and erasing them completely (security.md §2.5, §3.2, scenario 33).
+
+Erasing a case deletes the referral and everything that hangs off it (people, shares, timeline, the pathway's
+details, DASH, MARAC listings with their research and actions, HSB records, reminders, notifications), its
+object-permission rows, the access-log rows about it, and every history row of any of those, including the
+rows simple-history writes for the deletion itself. The report tally's day is counted again. What is left is
+one ErasureRecord, which holds no personal data.
+
+Each case is erased in its own transaction, with the referral locked and its rule read again, so a case reopened
+(or a rule lengthened) since the dry run is left alone, and one case that cannot be erased does not undo the rest.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.deletion import Collector, ProtectedError
+from django.utils import timezone
+
+from accounts import permissions
+from referrals.models import AccessLog, ErasureRecord, Pathway, Referral, RetentionRule, Status
+from referrals.reporting.periods import london_midnight
+from referrals.reporting.tally import tally_erasing
+from referrals.retention.models import ErasureReason
+
+logger = logging.getLogger(__name__)
+
+ENDED = sorted(permissions.ENDED)
+
+
+class ErasureRefused(Exception):
+    """Something outside the case still depends on it: it is left as it is and the sweep reports it."""
+
+
+# --- What is due ---------------------------------------------------------------------------------
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February, to a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def _due_q(rule: RetentionRule, now: datetime.datetime) -> Q:
+    """Ended (closed or declined) before the London day `keep_years` ago began, or a draft untouched for
+    `draft_days`."""
+    ended_before = london_midnight(years_before(timezone.localdate(now), rule.keep_years))
+    draft_before = now - datetime.timedelta(days=rule.draft_days)
+    return Q(pathway=rule.pathway) & (
+        Q(status__in=ENDED, closed_at__lt=ended_before) | Q(status=Status.DRAFT, updated_at__lt=draft_before)
+    )
+
+
+def due(*, now: datetime.datetime | None = None, rules: list[RetentionRule] | None = None) -> QuerySet[Referral]:
+    """Every referral a retention rule says should be erased now. No rule, nothing due."""
+    now = now or timezone.now()
+    rules = list(RetentionRule.objects.all()) if rules is None else rules
+    if not rules:
+        return Referral.objects.none()
+    wanted = Q()
+    for rule in rules:
+        wanted |= _due_q(rule, now)
+    return Referral.objects.filter(wanted)
+
+
+@dataclass(frozen=True)
+class DueCount:
+    pathway: str
+    ended: int
+    drafts: int
+
+
+def due_counts(
+    *, now: datetime.datetime | None = None, rules: list[RetentionRule] | None = None
+) -> dict[str, DueCount]:
+    """The dry run by pathway: how many ended cases and drafts the next sweep would erase (one query)."""
+    counted = (
+        due(now=now, rules=rules)
+        .values("pathway")
+        .annotate(ended=Count("pk", filter=Q(status__in=ENDED)), drafts=Count("pk", filter=Q(status=Status.DRAFT)))
+        .order_by()
+    )
+    return {row["pathway"]: DueCount(row["pathway"], row["ended"], row["drafts"]) for row in counted}
+
+
+# --- Rules ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def retention_rule_save(*, actor, pathway: str, keep_years: int, draft_days: int, basis: str) -> RetentionRule:
+    """Set one pathway's retention periods (a system administrator). The change is in the rule's history."""
+    permissions.require(permissions.can_manage_retention(actor))
+    if pathway not in Pathway.values:
+        raise ValidationError({"pathway": "Choose a pathway"})
+    rule = RetentionRule.objects.select_for_update().filter(pathway=pathway).first() or RetentionRule(pathway=pathway)
+    rule.keep_years, rule.draft_days, rule.basis = keep_years, draft_days, (basis or "").strip()
+    rule.updated_by = actor
+    rule._history_user = actor
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+# --- Erasing -------------------------------------------------------------------------------------
+
+
+def erase(*, referral_id: int, now: datetime.datetime | None = None) -> ErasureRecord | None:
+    """Erase one referral if its rule still says it is due; None if it is gone or no longer due. Raises
+    ErasureRefused, with nothing changed, if something that is not part of the case depends on it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
+        if referral is None:
+            return None
+        rule = RetentionRule.objects.filter(pathway=referral.pathway).first()
+        if rule is None or not Referral.objects.filter(_due_q(rule, now), pk=referral.pk).exists():
+            return None
+        is_draft = referral.status == Status.DRAFT
+        ended = referral.updated_at if is_draft else referral.closed_at
+        rows: Counter = Counter()
+        with tally_erasing({referral.pk}):
+            rows.update(_delete_case(referral))
+        return ErasureRecord.objects.create(
+            at=now,
+            pathway=referral.pathway,
+            owner_agency_id=referral.owner_agency_id,
+            reason=ErasureReason.DRAFT if is_draft else ErasureReason.ENDED,
+            ended_month=timezone.localtime(ended).date().replace(day=1),
+            keep_for=f"{rule.draft_days} days as a draft" if is_draft else f"{rule.keep_years} years after it ended",
+            rows=dict(sorted(rows.items())),
+        )
+
+
+def _delete_case(referral: Referral) -> Counter:
+    """Delete the referral, what depends on it, the access log about it and all their history."""
+    rows: Counter = Counter()
+    erased: dict[type[models.Model], set] = defaultdict(set)
+    # The access log would otherwise keep its rows with the referral set to null (and the reference kept).
+    rows[AccessLog._meta.label] += AccessLog.objects.filter(referral=referral).delete()[0]
+    _delete([referral], referral=referral, erased=erased, rows=rows)
+    rows.update(_purge_history(erased))
+    return +rows
+
+
+def _delete(objs: list[models.Model], *, referral: Referral, erased: dict, rows: Counter, depth: int = 0) -> None:
+    """Delete `objs` (one model) with Django's cascade. A part of the case that protects something from an
+    accidental delete (a MARAC listing protects its referral; an action, its listing) is deleted first; anything
+    else that protects it refuses the erasure."""
+    while True:
+        collector = Collector(using=DEFAULT_DB_ALIAS, origin=objs[0])
+        try:
+            collector.collect(objs)
+        except ProtectedError as error:
+            protecting = list(error.protected_objects)
+            outside = [obj for obj in protecting if getattr(obj, "referral_id", None) != referral.pk]
+            if outside or depth > 5:
+                raise ErasureRefused(
+                    "Kept: "
+                    + ", ".join(sorted({str(obj._meta.verbose_name_plural) for obj in outside or protecting}))
+                    + " outside the case depend on it"
+                ) from error
+            by_model = defaultdict(list)
+            for obj in protecting:
+                by_model[type(obj)].append(obj)
+            for group in by_model.values():
+                _delete(group, referral=referral, erased=erased, rows=rows, depth=depth + 1)
+            continue
+        break
+    for model, instances in collector.data.items():
+        erased[model].update(obj.pk for obj in instances)
+    rows.update(collector.delete()[1])
+
+
+def _history_models() -> list[type[models.Model]]:
+    return [model for model in apps.get_models() if getattr(model, "instance_type", None) is not None]
+
+
+def _cascades(model: type[models.Model], name: str) -> bool:
+    """Does `model`'s foreign key `name` delete its row with the row it points at? Then the row was part of what
+    is erased, and so is its history. Another case's history that merely names an erased case (a repeat of it:
+    SET_NULL) is that case's record and stays."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:  # the history's own columns (history_user)
+        return False
+    return getattr(field.remote_field, "on_delete", None) is models.CASCADE
+
+
+def _purge_history(erased: dict[type[models.Model], set]) -> Counter:
+    """Every history row that is something erased, or belonged to it: the deleted rows' own history (with the
+    "-" rows their deletion wrote) and the history of parts deleted earlier (a person removed from the case)."""
+    rows: Counter = Counter()
+    for history in _history_models():
+        wanted = Q()
+        ids = erased.get(history.instance_type)
+        if ids:
+            wanted |= Q(**{f"{history.instance_type._meta.pk.attname}__in": ids})
+        for fk in history._meta.concrete_fields:
+            if fk.is_relation and fk.related_model in erased and _cascades(history.instance_type, fk.name):
+                wanted |= Q(**{f"{fk.attname}__in": erased[fk.related_model]})
+        if wanted:
+            deleted = history.objects.filter(wanted).delete()[0]
+            if deleted:
+                rows[history._meta.label] += deleted
+    return rows
+
+
+# --- The sweep -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    due: list[int]
+    erased: list[ErasureRecord] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+
+
+def sweep(*, erase_due: bool, now: datetime.datetime | None = None, limit: int | None = None) -> SweepResult:
+    """The nightly job (referrals.retention_sweep) and `manage.py retention_sweep`: find what is due and, unless
+    this is a dry run, erase it case by case."""
+    now = now or timezone.now()
+    result = SweepResult(due=list(due(now=now).order_by("pk").values_list("pk", flat=True)[:limit]))
+    if not erase_due:
+        return result
+    for referral_id in result.due:
+        try:
+            record = erase(referral_id=referral_id, now=now)
+        except ErasureRefused as refused:
+            result.refused[referral_id] = str(refused)
+            logger.warning("retention: referral %s not erased: %s", referral_id, refused)
+            continue
+        if record is not None:
+            result.erased.append(record)
+    logger.info("retention: %s due, %s erased, %s refused", len(result.due), len(result.erased), len(result.refused))
+    return result

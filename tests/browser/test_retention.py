@@ -1,0 +1,42 @@
+"""A system administrator sets the MARAC retention periods (getting an error first), sees what is due and the
+erasure records. axe on every page."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from referrals.retention import services as retention
+from tests import factories
+from tests.retention.test_services import _close, _rule, _years_ago
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_administrator_sets_retention_periods(personas, page_for, axe_check):
+    _rule(keep_years=6)
+    _close(
+        factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
+        personas.coordinator,
+        ended=_years_ago(7),
+    )
+    retention.sweep(erase_due=True)
+    page = page_for(factories.make_sysadmin(full_name="Sam Sysadmin"))
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Retention").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Retention")
+    expect(page.locator("#erasures")).to_contain_text("kept 6 years after it ended")
+    axe_check(page, "retention")
+
+    page.get_by_role("link", name="Set the retention periods for Harmful sexual behaviour").click()
+    page.get_by_label("Years to keep a case after it ends").fill("0")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be 1 or more")
+    expect(page.get_by_label("Years to keep a case after it ends")).to_have_value("0")
+    axe_check(page, "retention periods with errors")
+    page.get_by_label("Years to keep a case after it ends").fill("25")
+    page.get_by_label("Days to keep a draft that was never submitted").fill("90")
+    page.get_by_label("Where this period comes from").fill("HSB protocol, section 4")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("saved")
+    expect(page.locator("#retention-rules")).to_contain_text("HSB protocol, section 4")
+    axe_check(page, "retention with two periods")
