@@ -354,6 +354,7 @@ CELERY_BEAT_SCHEDULE["report-tally-rebuild"] = {
 # Retention (referrals.retention): the periods are data (the Retention pages); this only says whether the nightly
 # sweep erases what is due, or only counts it (a dry run every night, for a deployment not yet signed off).
 SVD_RETENTION_ERASE = env_bool("SVD_RETENTION_ERASE", default=True)
+SVD_RETENTION_NIGHTLY_LIMIT = env.int("SVD_RETENTION_NIGHTLY_LIMIT", default=20_000)
 CELERY_BEAT_SCHEDULE["retention-sweep"] = {
     "task": "referrals.retention_sweep",
     "schedule": crontab(hour=3, minute=10),  # London time, after the tally's nightly count

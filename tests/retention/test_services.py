@@ -348,6 +348,14 @@ def test_the_nightly_task_erases_only_when_erasing_is_switched_on(personas, mara
     assert retention_sweep.apply().get() == {"due": 1, "erased": 0, "refused": 0}
     assert Referral.objects.filter(pk=marac_case.pk).exists()
     settings.SVD_RETENTION_ERASE = True
-    assert retention_sweep.apply().get() == {"due": 1, "erased": 1, "refused": 0}
+    settings.SVD_RETENTION_NIGHTLY_LIMIT = 1
+    later = _close(
+        factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
+        personas.coordinator,
+        ended=_years_ago(8),
+    )
+    assert retention_sweep.apply().get() == {"due": 1, "erased": 1, "refused": 0}  # one a night, oldest key first
     assert not Referral.objects.filter(pk=marac_case.pk).exists()
+    assert retention_sweep.apply().get() == {"due": 1, "erased": 1, "refused": 0}
+    assert not Referral.objects.filter(pk=later.pk).exists()
     assert "retention-sweep" in settings.CELERY_BEAT_SCHEDULE
