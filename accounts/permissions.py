@@ -626,6 +626,18 @@ def can_manage_retention(user) -> bool:
     return is_system_admin(user)
 
 
+def can_hold_from_erasure(user, referral: Referral) -> bool:
+    """Keep a case beyond its retention period, or release it: a manager or coordinator of the owning agency, or a
+    coordinator of the case's pathway hub (who commissions reviews such as a domestic homicide review). Not a
+    draft: a draft is its author's and is erased if it is left."""
+    agency = agency_of(user)
+    if agency is None or referral.status == "draft":
+        return False
+    if agency.pk == referral.owner_agency_id and has_role(user, Role.MANAGER, Role.COORDINATOR):
+        return True
+    return agency.pk == _hub_for(user, referral.pathway) and has_role(user, Role.COORDINATOR)
+
+
 def can_view_outcome_measures(user) -> bool:
     """Outside data holds no case information: anyone with reports, and the administrators who keep it."""
     return can_view_reports(user) or can_manage_report_data(user)

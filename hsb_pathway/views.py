@@ -43,13 +43,7 @@ def _log_view(request, referral) -> None:
     """Record that the user saw this case's HSB records (GET only: a POST shows what they typed)."""
     if request.method != "GET":
         return
-    core.access_log_record(
-        user=request.user,
-        referral=referral,
-        action=AccessAction.VIEW_SECTION,
-        page=request.resolver_match.view_name,
-        request=request,
-    )
+    core.access_log_page(request, referral, AccessAction.VIEW_SECTION)
 
 
 def _context(referral, **extra) -> dict:

@@ -400,6 +400,7 @@ class EventKind(models.TextChoices):
     NOTE = "note", "Note"
     PATHWAY = "pathway", "Pathway event"
     REMINDER = "reminder", "Reminder sent"
+    RETENTION = "retention", "Kept from erasure, or released"
 
 
 class AppendOnlyModel(models.Model):
@@ -754,4 +755,4 @@ from referrals.reporting.models import (  # noqa: E402, F401
 )
 
 # --- Retention: rules per pathway and the tombstones of erased cases live in referrals.retention ---------
-from referrals.retention.models import ErasureRecord, RetentionRule  # noqa: E402, F401
+from referrals.retention.models import ErasureRecord, RetentionHold, RetentionRule  # noqa: E402, F401

@@ -14,7 +14,16 @@ from django.utils.text import capfirst
 
 from accounts import permissions
 from referrals import registry
-from referrals.models import AccessLog, Person, PersonRole, Referral, ReferralEvent, ReferralShare, name_key
+from referrals.models import (
+    AccessLog,
+    Person,
+    PersonRole,
+    Referral,
+    ReferralEvent,
+    ReferralShare,
+    RetentionHold,
+    name_key,
+)
 
 REFERENCE_RE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{3,7}$", re.IGNORECASE)
 
@@ -182,8 +191,17 @@ def case_detail(*, user, public_id) -> Referral:
             queryset=ReferralEvent.objects.select_related("actor", "actor_agency").order_by("-at", "-id"),
         ),
     ]
-    queryset = Referral.objects.select_related("owner_agency", "referrer").prefetch_related(*prefetch)
+    related = ("owner_agency", "referrer", "retention_hold__placed_by")
+    queryset = Referral.objects.select_related(*related).prefetch_related(*prefetch)
     return _with_pathway_parts(permissions.referral_for_user(user, public_id, queryset=queryset))
+
+
+def retention_hold_of(referral: Referral) -> RetentionHold | None:
+    """The case's retention hold, if it is kept from erasure (loaded with the referral by case_detail)."""
+    try:
+        return referral.retention_hold
+    except RetentionHold.DoesNotExist:
+        return None
 
 
 def referral_for_edit(*, user, public_id) -> Referral:

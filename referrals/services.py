@@ -382,6 +382,20 @@ def access_log_record(
     return row
 
 
+def access_log_page(
+    request, referral: Referral | None, action: str = AccessAction.VIEW_SECTION, record_count: int | None = None
+) -> AccessLog:
+    """access_log_record for the signed-in user of `request`, naming the page by its URL name."""
+    return access_log_record(
+        user=request.user,
+        referral=referral,
+        action=action,
+        page=request.resolver_match.view_name,
+        request=request,
+        record_count=record_count,
+    )
+
+
 def access_logs_record(
     *, user, referrals: list[Referral], action: str, page: str, request=None, record_count: int | None = None
 ) -> list[AccessLog]:

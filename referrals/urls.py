@@ -1,6 +1,7 @@
 from django.urls import path
 
 from referrals import views, views_reminders
+from referrals.retention import views as retention_views
 
 app_name = "referrals"
 
@@ -26,4 +27,5 @@ urlpatterns = [
     path("<uuid:public_id>/action/<slug:name>/", views.referral_transition, name="transition"),
     path("<uuid:public_id>/share/", views.referral_share, name="share"),
     path("<uuid:public_id>/share/<uuid:share_id>/revoke/", views.share_revoke, name="share_revoke"),
+    path("<uuid:public_id>/keep/", retention_views.hold, name="retention_hold"),
 ]

@@ -26,9 +26,7 @@ from svd_portal.lib.forms import errors_to_form, posted_version
 
 
 def _log_view(request, referral, action: str) -> None:
-    services.access_log_record(
-        user=request.user, referral=referral, action=action, page=request.resolver_match.view_name, request=request
-    )
+    services.access_log_page(request, referral, action)
 
 
 # --- Lists ----------------------------------------------------------------------------------------
@@ -278,6 +276,8 @@ def case_detail(request, public_id):
             "others": [p for p in referral.people.all() if p.role != PersonRole.SUBJECT],
             "shares": list(referral.shares.all()),
             "events": list(referral.events.all()[:100]),
+            "hold": selectors.retention_hold_of(referral),
+            "can_hold": permissions.can_hold_from_erasure(user, referral),
             "missing": services.journey_missing(referral) if referral.status == Status.DRAFT else [],
         },
     )

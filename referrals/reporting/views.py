@@ -46,14 +46,7 @@ def _csv_url(request, table: str = "csv") -> str:
 
 def _download(request, *, filename: str, header, rows):
     """A CSV of counts. The export is recorded in the access log (no case in it, so no referral)."""
-    core_services.access_log_record(
-        user=request.user,
-        referral=None,
-        action=AccessAction.EXPORT_CSV,
-        page=request.resolver_match.view_name,
-        request=request,
-        record_count=len(rows),
-    )
+    core_services.access_log_page(request, None, AccessAction.EXPORT_CSV, record_count=len(rows))
     return csv_response(filename, header, rows)
 
 

@@ -37,3 +37,21 @@ class RetentionRuleForm(GovukForm):
         max_length=300,
         help_text="For example, the information sharing agreement and its section",
     )
+
+
+class HoldForm(GovukForm):
+    """Keep a case from erasure, or release it: one reason either way."""
+
+    reason = forms.CharField(
+        label="Why must this case be kept?", max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, releasing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        if releasing:
+            field.label = "Why can it now be erased when its period ends?"
+            field.error_messages["required"] = "Enter why the case no longer needs to be kept"
+        else:
+            field.help_text = "For example, a domestic homicide review or court proceedings. Say who asked for it."
+            field.error_messages["required"] = "Enter why the case must be kept"

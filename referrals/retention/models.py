@@ -54,6 +54,24 @@ class RetentionRule(models.Model):
         return f"{self.get_pathway_display()}: {self.keep_years} years"
 
 
+class RetentionHold(models.Model):
+    """A case kept beyond its retention period, and why (a domestic homicide review, proceedings, an inquiry). The
+    sweep erases no held case. Releasing the hold deletes the row; its history and the timeline keep both moves."""
+
+    __module__ = MODELS_MODULE
+
+    referral = models.OneToOneField("referrals.Referral", on_delete=models.CASCADE, related_name="retention_hold")
+    reason = models.CharField("Why this case must be kept", max_length=300)
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(default=timezone.now)
+
+    # The release's reason is the change reason of the history row its deletion writes: whole, not cut to 100.
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+
+    def __str__(self) -> str:
+        return f"Hold on referral {self.referral_id}"
+
+
 class ErasureReason(models.TextChoices):
     ENDED = "ended", "Kept for the retention period after it ended"
     DRAFT = "draft", "Draft never submitted"

@@ -18,17 +18,27 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.deletion import Collector, ProtectedError
 from django.utils import timezone
 
 from accounts import permissions
-from referrals.models import AccessLog, ErasureRecord, Pathway, Referral, RetentionRule, Status
+from referrals.models import (
+    AccessLog,
+    ErasureRecord,
+    EventKind,
+    Pathway,
+    Referral,
+    RetentionHold,
+    RetentionRule,
+    Status,
+)
 from referrals.reporting.periods import london_midnight
 from referrals.reporting.tally import tally_erasing
 from referrals.retention.models import ErasureReason
+from referrals.services import attributed, event_record, referral_lock
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +61,13 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
 
 def _due_q(rule: RetentionRule, now: datetime.datetime) -> Q:
     """Ended (closed or declined) before the London day `keep_years` ago began, or a draft untouched for
-    `draft_days`."""
+    `draft_days`; never a case someone has kept from erasure (RetentionHold)."""
     ended_before = london_midnight(years_before(timezone.localdate(now), rule.keep_years))
     draft_before = now - datetime.timedelta(days=rule.draft_days)
-    return Q(pathway=rule.pathway) & (
-        Q(status__in=ENDED, closed_at__lt=ended_before) | Q(status=Status.DRAFT, updated_at__lt=draft_before)
+    return (
+        Q(pathway=rule.pathway)
+        & (Q(status__in=ENDED, closed_at__lt=ended_before) | Q(status=Status.DRAFT, updated_at__lt=draft_before))
+        & Q(retention_hold__isnull=True)
     )
 
 
@@ -107,6 +119,49 @@ def retention_rule_save(*, actor, pathway: str, keep_years: int, draft_days: int
     rule.full_clean()
     rule.save()
     return rule
+
+
+def held_counts() -> dict[str, int]:
+    """How many cases of each pathway are kept from erasure (counts only, for the Retention page)."""
+    held = RetentionHold.objects.values("referral__pathway").annotate(n=Count("pk")).order_by()
+    return {row["referral__pathway"]: row["n"] for row in held}
+
+
+# --- Holds ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def retention_hold_place(*, referral: Referral, actor, reason: str) -> RetentionHold:
+    """Keep a case beyond its retention period (a review, proceedings). The reason is kept with the hold, in its
+    history; the timeline says only that the case is kept. Who may: permissions.can_hold_from_erasure."""
+    locked = referral_lock(referral)
+    if not permissions.can_hold_from_erasure(actor, locked):
+        raise PermissionDenied("Only the owning agency's managers and coordinators, or the hub's, keep a case")
+    if RetentionHold.objects.filter(referral=locked).exists():
+        raise ValidationError("This case is already kept from erasure")
+    hold = attributed(RetentionHold(referral=locked, reason=(reason or "").strip(), placed_by=actor), actor)
+    hold.full_clean()
+    hold.save()
+    event_record(referral=locked, actor=actor, kind=EventKind.RETENTION, summary="Kept from erasure")
+    return hold
+
+
+@transaction.atomic
+def retention_hold_release(*, referral: Referral, actor, reason: str) -> None:
+    """Let a kept case follow its retention period again; the reason goes in the hold's history."""
+    locked = referral_lock(referral)
+    if not permissions.can_hold_from_erasure(actor, locked):
+        raise PermissionDenied("Only the owning agency's managers and coordinators, or the hub's, release a case")
+    hold = RetentionHold.objects.select_for_update().filter(referral=locked).first()
+    if hold is None:
+        raise ValidationError("This case is not kept from erasure")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why the case no longer needs to be kept"})
+    attributed(hold, actor)
+    hold._change_reason = f"Released: {reason}"
+    hold.delete()
+    event_record(referral=locked, actor=actor, kind=EventKind.RETENTION, summary="No longer kept from erasure")
 
 
 # --- Erasing -------------------------------------------------------------------------------------

@@ -4,16 +4,21 @@ and sees what the nightly sweep would erase (counts only) and what it has erased
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts import permissions
-from referrals.models import ErasureRecord, Pathway, RetentionRule
+from referrals import selectors
+from referrals import services as referral_services
+from referrals.forms import saved_through
+from referrals.models import AccessAction, ErasureRecord, Pathway, Referral, RetentionRule
 from referrals.retention import services
-from referrals.retention.forms import RetentionRuleForm
+from referrals.retention.forms import HoldForm, RetentionRuleForm
 from svd_portal.lib.forms import errors_to_form
+
+CONFLICT = "Someone else changed this case since you opened this page. Check and try again."
 
 RECENT_ERASURES = 50
 
@@ -23,8 +28,9 @@ def index(request):
     permissions.require(permissions.can_manage_retention(request.user))
     rules = {rule.pathway: rule for rule in RetentionRule.objects.select_related("updated_by")}
     counts = services.due_counts(rules=list(rules.values()))
+    held = services.held_counts()
     pathways = [
-        {"value": value, "label": label, "rule": rules.get(value), "due": counts.get(value)}
+        {"value": value, "label": label, "rule": rules.get(value), "due": counts.get(value), "held": held.get(value, 0)}
         for value, label in Pathway.choices
     ]
     erasures = list(ErasureRecord.objects.select_related("owner_agency")[:RECENT_ERASURES])
@@ -56,3 +62,22 @@ def rule(request, pathway):
         "referrals/retention/rule.html",
         {"form": form, "pathway_label": Pathway(pathway).label, "current": current},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def hold(request, public_id):
+    """Keep a case from erasure beyond its retention period, or release it (permissions.can_hold_from_erasure)."""
+    queryset = Referral.objects.select_related("owner_agency", "retention_hold__placed_by")
+    referral = permissions.referral_for_user(request.user, public_id, queryset=queryset)
+    if not permissions.can_hold_from_erasure(request.user, referral):
+        raise PermissionDenied
+    current = selectors.retention_hold_of(referral)
+    form = HoldForm(request.POST if request.method == "POST" else None, releasing=current is not None)
+    if request.method == "POST" and form.is_valid():
+        change = services.retention_hold_release if current else services.retention_hold_place
+        reason = form.cleaned_data["reason"]
+        if saved_through(form, lambda: change(referral=referral, actor=request.user, reason=reason), conflict=CONFLICT):
+            messages.success(request, "The case is no longer kept from erasure" if current else "The case is kept")
+            return redirect("referrals:detail", public_id=referral.public_id)
+    referral_services.access_log_page(request, referral, AccessAction.VIEW_SECTION)
+    return render(request, "referrals/retention/hold.html", {"referral": referral, "hold": current, "form": form})

@@ -40,3 +40,22 @@ def test_administrator_sets_retention_periods(personas, page_for, axe_check):
     expect(page.locator(".govuk-notification-banner")).to_contain_text("saved")
     expect(page.locator("#retention-rules")).to_contain_text("HSB protocol, section 4")
     axe_check(page, "retention with two periods")
+
+
+def test_a_manager_keeps_a_case_from_erasure_and_releases_it(personas, page_for, axe_check):
+    case = factories.make_marac_referral(personas.owner, accept_by=personas.coordinator)
+    page = page_for(personas.owner_manager)
+    page.goto(f"/cases/{case.public_id}/")
+    page.get_by_role("link", name="Keep this case from erasure").click()
+    page.get_by_role("button", name="Keep this case").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why the case must be kept")
+    axe_check(page, "keep a case, with errors")
+    page.get_by_label("Why must this case be kept?").fill("Domestic homicide review, commissioned by the CSP")
+    page.get_by_role("button", name="Keep this case").click()
+    expect(page.locator("#retention-hold")).to_contain_text("Domestic homicide review")
+    axe_check(page, "case page of a kept case")
+    page.locator("#retention-hold").get_by_role("link").click()
+    axe_check(page, "release a kept case")
+    page.get_by_label("Why can it now be erased when its period ends?").fill("Review published")
+    page.get_by_role("button", name="Release the case").click()
+    expect(page.locator("#retention-hold")).to_contain_text("Erased when the pathway's retention period")
