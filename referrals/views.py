@@ -21,6 +21,7 @@ from referrals.forms import (
     TransitionForm,
 )
 from referrals.models import AccessAction, Person, PersonRole, ReferralShare, Status
+from referrals.retention import services as retention
 from referrals.workflow import TRANSITIONS, InvalidTransition, transitions_from
 from svd_portal.lib.forms import errors_to_form, posted_version
 
@@ -279,6 +280,7 @@ def case_detail(request, public_id):
             "hold": selectors.retention_hold_of(referral),
             "can_hold": permissions.can_hold_from_erasure(user, referral),
             "missing": services.journey_missing(referral) if referral.status == Status.DRAFT else [],
+            "draft_erased_on": retention.draft_erased_on(referral),
         },
     )
 

@@ -121,6 +121,18 @@ def retention_rule_save(*, actor, pathway: str, keep_years: int, draft_days: int
     return rule
 
 
+def draft_erased_on(referral: Referral) -> datetime.date | None:
+    """The day from which a draft left as it is may be erased by its pathway's rule (the first nightly sweep after
+    it has been untouched for the rule's days); None if it is not a draft or there is no rule. Shown on the draft
+    so its author is not surprised."""
+    if referral.status != Status.DRAFT:
+        return None
+    rule = RetentionRule.objects.filter(pathway=referral.pathway).first()
+    if rule is None:
+        return None
+    return timezone.localdate(referral.updated_at + datetime.timedelta(days=rule.draft_days))
+
+
 def held_counts() -> dict[str, int]:
     """How many cases of each pathway are kept from erasure (counts only, for the Retention page)."""
     held = RetentionHold.objects.values("referral__pathway").annotate(n=Count("pk")).order_by()

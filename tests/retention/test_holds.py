@@ -4,9 +4,12 @@ kept in the hold's history and the timeline says only that the case is kept."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from referrals.models import AccessLog, EventKind, Referral, RetentionHold
 from referrals.retention import services as retention
@@ -96,3 +99,17 @@ def test_the_retention_page_counts_kept_cases(personas, ended_case, client_for):
     retention.retention_hold_place(referral=ended_case, actor=personas.owner_manager, reason="A review")
     html = client_for(factories.make_sysadmin()).get(reverse("retention:index")).content.decode()
     assert "1 kept" in html and "None" in html
+
+
+def test_a_draft_says_when_it_would_be_erased(personas, client_for):
+    draft = factories.make_marac_referral(personas.owner, submit=False)
+    url = reverse("referrals:detail", args=[draft.public_id])
+    assert "may be deleted from" not in client_for(personas.owner).get(url).content.decode()  # no rule yet
+    _rule(draft_days=30)
+    draft.refresh_from_db()
+    erased_from = retention.draft_erased_on(draft)
+    assert erased_from == timezone.localdate(draft.updated_at + datetime.timedelta(days=30))
+    assert f"may be deleted from {erased_from:%-d %B %Y}" in client_for(personas.owner).get(url).content.decode()
+    for age, due in ((datetime.timedelta(days=29, hours=23), False), (datetime.timedelta(days=30, hours=1), True)):
+        Referral.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - age)
+        assert retention.due().exists() is due
