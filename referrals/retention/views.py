@@ -3,6 +3,7 @@ and sees what the nightly sweep would erase (counts only) and what it has erased
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -37,7 +38,13 @@ def index(request):
     return render(
         request,
         "referrals/retention/index.html",
-        {"pathways": pathways, "erasures": erasures, "recent_limit": RECENT_ERASURES},
+        {
+            "pathways": pathways,
+            "erasures": erasures,
+            "recent_limit": RECENT_ERASURES,
+            "erasing": settings.SVD_RETENTION_ERASE,
+            "nightly_limit": f"{settings.SVD_RETENTION_NIGHTLY_LIMIT:,}",
+        },
     )
 
 

@@ -31,6 +31,7 @@ def test_an_administrator_sees_the_periods_the_counts_due_and_the_erasures(perso
     assert html.count("No period set") == len(Pathway.values) - 1
     assert due.reference not in html  # counts only: an administrator sees no case
     assert "No case has been erased" in html
+    assert "up to 20,000 cases a night" in html and "Erasing is switched off" not in html
 
     retention.sweep(erase_due=True)
     html = client_for(admin).get(reverse("retention:index")).content.decode()
@@ -89,3 +90,9 @@ def test_an_unknown_pathway_is_not_found(client_for):
 def test_the_menu_offers_retention_to_administrators_only(personas, client_for):
     assert 'href="/retention/"' in client_for(factories.make_sysadmin()).get("/").content.decode()
     assert 'href="/retention/"' not in client_for(personas.owner_manager).get("/").content.decode()
+
+
+def test_the_page_says_when_erasing_is_switched_off(client_for, settings):
+    settings.SVD_RETENTION_ERASE = False
+    html = client_for(factories.make_sysadmin()).get(reverse("retention:index")).content.decode()
+    assert "Erasing is switched off on this deployment" in html
