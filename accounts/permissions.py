@@ -638,6 +638,25 @@ def can_hold_from_erasure(user, referral: Referral) -> bool:
     return agency.pk == _hub_for(user, referral.pathway) and has_role(user, Role.COORDINATOR)
 
 
+def can_review_erasure(user) -> bool:
+    """See the cases due for erasure that one may keep (the list form of can_hold_from_erasure's roles)."""
+    return has_role(user, Role.MANAGER, Role.COORDINATOR)
+
+
+def referrals_holdable_by(user) -> QuerySet[Referral]:
+    """Every case can_hold_from_erasure lets this user keep, among those they may see: their own agency's if they
+    are a manager or coordinator, and their hub's pathways' if they are a coordinator of a hub. No drafts."""
+    from referrals.models import Referral
+
+    agency = agency_of(user)
+    if agency is None or not can_review_erasure(user):
+        return Referral.objects.none()
+    scope = Q(owner_agency_id=agency.pk)
+    if has_role(user, Role.COORDINATOR):
+        scope |= Q(pathway__in=[pathway for pathway, hub in _hubs().items() if hub == agency.pk])
+    return referrals_visible_to(user).filter(scope).exclude(status="draft")
+
+
 def can_view_outcome_measures(user) -> bool:
     """Outside data holds no case information: anyone with reports, and the administrators who keep it."""
     return can_view_reports(user) or can_manage_report_data(user)

@@ -128,6 +128,13 @@ class Referral(models.Model):
                 condition=models.Q(pathway="marac", status__in=["accepted", "open"]),
                 name="ref_marac_waiting_idx",
             ),
+            # Retention (referrals.retention): ended cases by pathway, oldest ending first, so what is due (and
+            # what falls due in the next 30 days) is a range at the old end, not every ended case of the pathway.
+            models.Index(
+                fields=["pathway", "closed_at", "id"],
+                condition=models.Q(status__in=["closed", "declined"]),
+                name="ref_ended_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -62,6 +62,7 @@ def case_list(request):
             "form": form,
             "search_form": SearchForm(),
             "query": query.urlencode(),
+            "can_review_erasure": permissions.can_review_erasure(request.user),
         },
     )
 

@@ -59,16 +59,15 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _due_q(rule: RetentionRule, now: datetime.datetime) -> Q:
-    """Ended (closed or declined) before the London day `keep_years` ago began, or a draft untouched for
-    `draft_days`; never a case someone has kept from erasure (RetentionHold)."""
+def _due_q(rule: RetentionRule, now: datetime.datetime, *, drafts: bool = True) -> Q:
+    """Ended (closed or declined) before the London day `keep_years` ago began, or (with `drafts`) a draft untouched
+    for `draft_days`; never a case someone has kept from erasure (RetentionHold). The ended half is a range of
+    the partial index ref_ended_idx."""
     ended_before = london_midnight(years_before(timezone.localdate(now), rule.keep_years))
-    draft_before = now - datetime.timedelta(days=rule.draft_days)
-    return (
-        Q(pathway=rule.pathway)
-        & (Q(status__in=ENDED, closed_at__lt=ended_before) | Q(status=Status.DRAFT, updated_at__lt=draft_before))
-        & Q(retention_hold__isnull=True)
-    )
+    wanted = Q(status__in=ENDED, closed_at__lt=ended_before)
+    if drafts:
+        wanted |= Q(status=Status.DRAFT, updated_at__lt=now - datetime.timedelta(days=rule.draft_days))
+    return Q(pathway=rule.pathway) & wanted & Q(retention_hold__isnull=True)
 
 
 def due(*, now: datetime.datetime | None = None, rules: list[RetentionRule] | None = None) -> QuerySet[Referral]:
@@ -77,10 +76,14 @@ def due(*, now: datetime.datetime | None = None, rules: list[RetentionRule] | No
     rules = list(RetentionRule.objects.all()) if rules is None else rules
     if not rules:
         return Referral.objects.none()
+    return Referral.objects.filter(_due_filter(rules, now))
+
+
+def _due_filter(rules: list[RetentionRule], now: datetime.datetime, *, drafts: bool = True) -> Q:
     wanted = Q()
     for rule in rules:
-        wanted |= _due_q(rule, now)
-    return Referral.objects.filter(wanted)
+        wanted |= _due_q(rule, now, drafts=drafts)
+    return wanted
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,25 @@ def draft_erased_on(referral: Referral) -> datetime.date | None:
     if rule is None:
         return None
     return timezone.localdate(referral.updated_at + datetime.timedelta(days=rule.draft_days))
+
+
+REVIEW_DAYS = 30  # how far ahead the owning agencies' list of cases due for erasure looks
+
+
+def due_soon_for(user, *, now: datetime.datetime | None = None, days: int = REVIEW_DAYS) -> QuerySet[Referral]:
+    """The ended cases this user may keep from erasure that a sweep in the next `days` days would erase, oldest
+    ending first: what an owning agency's managers and coordinators, or a hub's coordinators, review to decide
+    which to keep."""
+    rules = list(RetentionRule.objects.all())
+    if not rules:
+        return Referral.objects.none()
+    soon = _due_filter(rules, (now or timezone.now()) + datetime.timedelta(days=days), drafts=False)
+    return permissions.referrals_holdable_by(user).filter(soon).order_by("closed_at", "pk")
+
+
+def erased_from(referral: Referral, rule: RetentionRule) -> datetime.date:
+    """The first day its rule lets the sweep erase an ended case: the day after its period ends (_due_q)."""
+    return years_before(timezone.localdate(referral.closed_at), -rule.keep_years) + datetime.timedelta(days=1)
 
 
 def held_counts() -> dict[str, int]:

@@ -88,3 +88,28 @@ def hold(request, public_id):
             return redirect("referrals:detail", public_id=referral.public_id)
     referral_services.access_log_page(request, referral, AccessAction.VIEW_SECTION)
     return render(request, "referrals/retention/hold.html", {"referral": referral, "hold": current, "form": form})
+
+
+@require_http_methods(["GET"])
+def due_for_erasure(request):
+    """The cases this user may keep that the sweep will erase in the next 30 days: their agency's, or their hub's
+    pathways', for its managers and coordinators to decide which a review or proceedings still need."""
+    permissions.require(permissions.can_review_erasure(request.user))
+    cases = (
+        services.due_soon_for(request.user)
+        .select_related("owner_agency")
+        .only("public_id", "reference", "pathway", "status", "closed_at", "owner_agency__short_name")
+    )
+    total = cases.count()
+    page = selectors.paginate(cases, number=selectors.page_number(request.GET.get("page")), total=total)
+    rules = {rule.pathway: rule for rule in RetentionRule.objects.all()}
+    rows = [
+        (referral, services.erased_from(referral, rules[referral.pathway]))
+        for referral in page.items
+        if referral.pathway in rules  # a rule always exists for a case that is due
+    ]
+    return render(
+        request,
+        "referrals/retention/due.html",
+        {"page": page, "rows": rows, "days": services.REVIEW_DAYS, "query": ""},
+    )

@@ -59,3 +59,24 @@ def test_a_manager_keeps_a_case_from_erasure_and_releases_it(personas, page_for,
     page.get_by_label("Why can it now be erased when its period ends?").fill("Review published")
     page.get_by_role("button", name="Release the case").click()
     expect(page.locator("#retention-hold")).to_contain_text("Erased when the pathway's retention period")
+
+
+def test_a_manager_reviews_the_cases_due_for_erasure_and_keeps_one(personas, page_for, axe_check):
+    _rule(keep_years=6)
+    case = _close(
+        factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
+        personas.coordinator,
+        ended=_years_ago(6, days=-10),
+    )
+    page = page_for(personas.owner_manager)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cases").click()
+    page.get_by_role("link", name="Due for erasure").click()
+    expect(page.locator("#due-table")).to_contain_text(case.reference)
+    axe_check(page, "cases due for erasure")
+    page.get_by_role("link", name=case.reference).click()
+    page.get_by_role("link", name="Keep this case from erasure").click()
+    page.get_by_label("Why must this case be kept?").fill("Inquest pending")
+    page.get_by_role("button", name="Keep this case").click()
+    page.goto("/cases/due-for-erasure/")
+    expect(page.locator("#due-table")).to_contain_text("No case you can keep is due for erasure")
+    axe_check(page, "no cases due for erasure")

@@ -21,3 +21,6 @@ SPECS += [
     Spec("referrals:retention_hold", case_write(HOLDERS), case_kwargs, CASE_TARGETS),
     Spec("referrals:retention_hold", case_write(HOLDERS), case_kwargs, CASE_TARGETS, method="post"),
 ]
+SPECS += [
+    Spec("referrals:due_for_erasure", role_page({"owner_manager", "coordinator", "yv_coordinator"})),
+]
