@@ -1,5 +1,7 @@
-"""Retention pages, under /retention/ (namespace retention): a system administrator sets each pathway's periods
-and sees what the nightly sweep would erase (counts only) and what it has erased (the erasure records)."""
+"""Retention pages. Under /retention/ (namespace retention), a system administrator sets each pathway's periods
+and sees what the nightly sweep would erase (counts only) and what it has erased (the erasure records). Under
+/cases/ (namespace referrals), those who may keep a case from erasure do so from the case (`hold`) and see what
+falls due in the next 30 days (`due_for_erasure`)."""
 
 from __future__ import annotations
 
