@@ -19,6 +19,7 @@ class HsbPathwayConfig(AppConfig):
         registry.register_navigation(
             "HSB cases", lambda: reverse("hsb_pathway:case_list"), permissions.hsb_is_hub_member
         )
+        registry.register_retention_keep(Pathway.HSB, selectors.orders_keep_case)
         registry.register_report_measure(
             "hsb_orders",
             registry.ReportMeasureProvider(totals=selectors.hsb_orders_totals, monthly=selectors.hsb_orders_monthly),

@@ -204,3 +204,21 @@ def register_report_repeat(repeats: Callable[[], Any]) -> None:
 
 def report_repeat_filters() -> list[Callable[[], Any]]:
     return list(_report_repeats)
+
+
+# --- Retention (referrals.retention) ------------------------------------------------------------------
+
+_retention_keeps: dict[str, list[Callable[[Any], Any]]] = {}
+
+
+def register_retention_keep(pathway: str, keep: Callable[[Any], Any]) -> None:
+    """keep(cutoff) -> a `Q` over Referral matching this pathway's ended cases that must still be kept although they
+    ended before `cutoff` (a date: the start of their retention period's window). HSB: an order in force, or one
+    that ended on or after the cutoff, so the period runs from the later of the case's end and its orders'."""
+    keeps = _retention_keeps.setdefault(pathway, [])
+    if keep not in keeps:
+        keeps.append(keep)
+
+
+def retention_keeps(pathway: str) -> list[Callable[[Any], Any]]:
+    return list(_retention_keeps.get(pathway, []))

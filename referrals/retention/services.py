@@ -25,6 +25,7 @@ from django.db.models.deletion import Collector, ProtectedError
 from django.utils import timezone
 
 from accounts import permissions
+from referrals import registry
 from referrals.models import (
     AccessLog,
     ErasureRecord,
@@ -60,11 +61,13 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 def _due_q(rule: RetentionRule, now: datetime.datetime, *, drafts: bool = True) -> Q:
-    """Ended (closed or declined) before the London day `keep_years` ago began, or (with `drafts`) a draft untouched
-    for `draft_days`; never a case someone has kept from erasure (RetentionHold). The ended half is a range of
-    the partial index ref_ended_idx."""
-    ended_before = london_midnight(years_before(timezone.localdate(now), rule.keep_years))
-    wanted = Q(status__in=ENDED, closed_at__lt=ended_before)
+    """Ended (closed or declined) before the London day `keep_years` ago began, and not still needed by its pathway
+    (registry.register_retention_keep), or (with `drafts`) a draft untouched for `draft_days`; never a case someone
+    has kept from erasure (RetentionHold). The ended half is a range of the partial index ref_ended_idx."""
+    cutoff = years_before(timezone.localdate(now), rule.keep_years)
+    wanted = Q(status__in=ENDED, closed_at__lt=london_midnight(cutoff))
+    for keep in registry.retention_keeps(rule.pathway):  # what the pathway still needs (HSB: orders)
+        wanted &= ~keep(cutoff)
     if drafts:
         wanted |= Q(status=Status.DRAFT, updated_at__lt=now - datetime.timedelta(days=rule.draft_days))
     return Q(pathway=rule.pathway) & wanted & Q(retention_hold__isnull=True)

@@ -359,3 +359,32 @@ def test_the_nightly_task_erases_only_when_erasing_is_switched_on(personas, mara
     assert retention_sweep.apply().get() == {"due": 1, "erased": 1, "refused": 0}
     assert not Referral.objects.filter(pk=later.pk).exists()
     assert "retention-sweep" in settings.CELERY_BEAT_SCHEDULE
+
+
+# --- What a pathway still needs --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("order", "due"),
+    [
+        ({"indefinite": True}, False),  # in force until further order
+        ({"indefinite": False, "end_on": "years_ago:2"}, False),  # ended within the period: kept
+        ({"indefinite": False, "end_on": "years_ago:8"}, True),  # ended before the period: due
+        ({"indefinite": True, "discharged_on": "years_ago:8"}, True),  # discharged long ago
+        ({"indefinite": True, "discharged_on": "years_ago:1"}, False),  # discharged recently
+    ],
+)
+def test_an_hsb_case_is_kept_while_an_order_needs_it(personas, order, due):
+    _rule(Pathway.HSB, keep_years=6)
+    today = timezone.localdate()
+
+    def day(value):
+        return retention.years_before(today, int(value.split(":")[1])) if isinstance(value, str) else value
+
+    referral = factories.make_hsb_referral(personas.owner, accept_by=personas.hsb_coordinator)
+    made = retention.years_before(today, 20)
+    fields = {name: day(value) for name, value in order.items()}
+    factories.hsb_order(referral, personas.hsb_coordinator, made_on=made, **fields)
+    Referral.objects.filter(pk=referral.pk).update(status=Status.CLOSED, closed_at=_years_ago(10))
+    assert retention.due().filter(pk=referral.pk).exists() is due
+    assert (retention.erase(referral_id=referral.pk) is not None) is due
