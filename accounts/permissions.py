@@ -195,10 +195,14 @@ def _hub_for(user, pathway: str) -> int | None:
     """hub_agency_id for checks about a signed-in user: every pathway's hub is read once per user object (one
     request, as the backend loads the user afresh each time), not once per check; a case page asks up to six
     times."""
+    return _user_hubs(user).get(pathway)
+
+
+def _user_hubs(user) -> dict[str, int]:
     hubs = getattr(user, "_svd_hubs", None)
     if hubs is None:
         hubs = user._svd_hubs = _hubs()
-    return hubs.get(pathway)
+    return hubs
 
 
 def _hubs() -> dict[str, int]:
@@ -626,35 +630,42 @@ def can_manage_retention(user) -> bool:
     return is_system_admin(user)
 
 
+def _erasure_keeper_scope(user) -> tuple[int, frozenset[str]] | None:
+    """Whose cases this user may keep from erasure: (their agency, if they are its manager or coordinator; the
+    pathways whose hub their agency is, if they are a coordinator), or None. One rule for the check and the list."""
+    agency = agency_of(user)
+    if agency is None or not has_role(user, Role.MANAGER, Role.COORDINATOR):
+        return None
+    hubs = _user_hubs(user) if has_role(user, Role.COORDINATOR) else {}
+    return agency.pk, frozenset(pathway for pathway, hub in hubs.items() if hub == agency.pk)
+
+
 def can_hold_from_erasure(user, referral: Referral) -> bool:
     """Keep a case beyond its retention period, or release it: a manager or coordinator of the owning agency, or a
     coordinator of the case's pathway hub (who commissions reviews such as a domestic homicide review). Not a
     draft: a draft is its author's and is erased if it is left."""
-    agency = agency_of(user)
-    if agency is None or referral.status == "draft":
+    scope = _erasure_keeper_scope(user)
+    if scope is None or referral.status == "draft":
         return False
-    if agency.pk == referral.owner_agency_id and has_role(user, Role.MANAGER, Role.COORDINATOR):
-        return True
-    return agency.pk == _hub_for(user, referral.pathway) and has_role(user, Role.COORDINATOR)
+    own, hub_pathways = scope
+    return referral.owner_agency_id == own or referral.pathway in hub_pathways
 
 
 def can_review_erasure(user) -> bool:
-    """See the cases due for erasure that one may keep (the list form of can_hold_from_erasure's roles)."""
-    return has_role(user, Role.MANAGER, Role.COORDINATOR)
+    """See the cases due for erasure that one may keep (the list form of can_hold_from_erasure)."""
+    return _erasure_keeper_scope(user) is not None
 
 
 def referrals_holdable_by(user) -> QuerySet[Referral]:
-    """Every case can_hold_from_erasure lets this user keep, among those they may see: their own agency's if they
-    are a manager or coordinator, and their hub's pathways' if they are a coordinator of a hub. No drafts."""
+    """Every case can_hold_from_erasure lets this user keep, among those they may see. No drafts."""
     from referrals.models import Referral
 
-    agency = agency_of(user)
-    if agency is None or not can_review_erasure(user):
+    scope = _erasure_keeper_scope(user)
+    if scope is None:
         return Referral.objects.none()
-    scope = Q(owner_agency_id=agency.pk)
-    if has_role(user, Role.COORDINATOR):
-        scope |= Q(pathway__in=[pathway for pathway, hub in _hubs().items() if hub == agency.pk])
-    return referrals_visible_to(user).filter(scope).exclude(status="draft")
+    own, hub_pathways = scope
+    wanted = Q(owner_agency_id=own) | Q(pathway__in=sorted(hub_pathways)) if hub_pathways else Q(owner_agency_id=own)
+    return referrals_visible_to(user).filter(wanted).exclude(status="draft")
 
 
 def can_view_outcome_measures(user) -> bool:
