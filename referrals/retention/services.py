@@ -75,18 +75,26 @@ def _due_q(rule: RetentionRule, now: datetime.datetime, *, drafts: bool = True) 
 
 def due(*, now: datetime.datetime | None = None, rules: list[RetentionRule] | None = None) -> QuerySet[Referral]:
     """Every referral a retention rule says should be erased now. No rule, nothing due."""
-    now = now or timezone.now()
+    return _due_among(Referral.objects.all(), now=now or timezone.now(), rules=rules)
+
+
+def _due_among(
+    referrals: QuerySet[Referral], *, now: datetime.datetime, rules: list[RetentionRule] | None, drafts: bool = True
+) -> QuerySet[Referral]:
+    """`referrals` that the rules (all of them when None) say are due at `now`: one filter over the referral, so
+    the ended half stays a range of ref_ended_idx."""
     rules = list(RetentionRule.objects.all()) if rules is None else rules
     if not rules:
-        return Referral.objects.none()
-    return Referral.objects.filter(_due_filter(rules, now))
-
-
-def _due_filter(rules: list[RetentionRule], now: datetime.datetime, *, drafts: bool = True) -> Q:
+        return referrals.none()
     wanted = Q()
     for rule in rules:
         wanted |= _due_q(rule, now, drafts=drafts)
-    return wanted
+    return referrals.filter(wanted)
+
+
+def ended_at(referral: Referral) -> datetime.datetime:
+    """The moment a case's retention period counts from: when it was closed or declined, or a draft's last change."""
+    return referral.updated_at if referral.status == Status.DRAFT else referral.closed_at
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ def retention_rule_save(*, actor, pathway: str, keep_years: int, draft_days: int
     rule = RetentionRule.objects.select_for_update().filter(pathway=pathway).first() or RetentionRule(pathway=pathway)
     rule.keep_years, rule.draft_days, rule.basis = keep_years, draft_days, (basis or "").strip()
     rule.updated_by = actor
-    rule._history_user = actor
+    attributed(rule, actor)
     rule.full_clean()
     rule.save()
     return rule
@@ -136,26 +144,26 @@ def draft_erased_on(referral: Referral) -> datetime.date | None:
     rule = RetentionRule.objects.filter(pathway=referral.pathway).first()
     if rule is None:
         return None
-    return timezone.localdate(referral.updated_at + datetime.timedelta(days=rule.draft_days))
+    return timezone.localdate(ended_at(referral) + datetime.timedelta(days=rule.draft_days))
 
 
 REVIEW_DAYS = 30  # how far ahead the owning agencies' list of cases due for erasure looks
 
 
-def due_soon_for(user, *, now: datetime.datetime | None = None, days: int = REVIEW_DAYS) -> QuerySet[Referral]:
+def due_soon_for(
+    user, *, rules: list[RetentionRule] | None = None, now: datetime.datetime | None = None, days: int = REVIEW_DAYS
+) -> QuerySet[Referral]:
     """The ended cases this user may keep from erasure that a sweep in the next `days` days would erase, oldest
     ending first: what an owning agency's managers and coordinators, or a hub's coordinators, review to decide
     which to keep."""
-    rules = list(RetentionRule.objects.all())
-    if not rules:
-        return Referral.objects.none()
-    soon = _due_filter(rules, (now or timezone.now()) + datetime.timedelta(days=days), drafts=False)
-    return permissions.referrals_holdable_by(user).filter(soon).order_by("closed_at", "pk")
+    soon = (now or timezone.now()) + datetime.timedelta(days=days)
+    holdable = permissions.referrals_holdable_by(user)
+    return _due_among(holdable, now=soon, rules=rules, drafts=False).order_by("closed_at", "pk")
 
 
 def erased_from(referral: Referral, rule: RetentionRule) -> datetime.date:
     """The first day its rule lets the sweep erase an ended case: the day after its period ends (_due_q)."""
-    return years_before(timezone.localdate(referral.closed_at), -rule.keep_years) + datetime.timedelta(days=1)
+    return years_before(timezone.localdate(ended_at(referral)), -rule.keep_years) + datetime.timedelta(days=1)
 
 
 def held_counts() -> dict[str, int]:
@@ -216,7 +224,6 @@ def erase(*, referral_id: int, now: datetime.datetime | None = None) -> ErasureR
         if rule is None or not Referral.objects.filter(_due_q(rule, now), pk=referral.pk).exists():
             return None
         is_draft = referral.status == Status.DRAFT
-        ended = referral.updated_at if is_draft else referral.closed_at
         rows: Counter = Counter()
         with tally_erasing({referral.pk}):
             rows.update(_delete_case(referral))
@@ -225,7 +232,7 @@ def erase(*, referral_id: int, now: datetime.datetime | None = None) -> ErasureR
             pathway=referral.pathway,
             owner_agency_id=referral.owner_agency_id,
             reason=ErasureReason.DRAFT if is_draft else ErasureReason.ENDED,
-            ended_month=timezone.localtime(ended).date().replace(day=1),
+            ended_month=timezone.localdate(ended_at(referral)).replace(day=1),
             keep_for=f"{rule.draft_days} days as a draft" if is_draft else f"{rule.keep_years} years after it ended",
             rows=dict(sorted(rows.items())),
         )
@@ -246,26 +253,24 @@ def _delete(objs: list[models.Model], *, referral: Referral, erased: dict, rows:
     """Delete `objs` (one model) with Django's cascade. A part of the case that protects something from an
     accidental delete (a MARAC listing protects its referral; an action, its listing) is deleted first; anything
     else that protects it refuses the erasure."""
-    while True:
-        collector = Collector(using=DEFAULT_DB_ALIAS, origin=objs[0])
-        try:
-            collector.collect(objs)
-        except ProtectedError as error:
-            protecting = list(error.protected_objects)
-            outside = [obj for obj in protecting if getattr(obj, "referral_id", None) != referral.pk]
-            if outside or depth > 5:
-                raise ErasureRefused(
-                    "Kept: "
-                    + ", ".join(sorted({str(obj._meta.verbose_name_plural) for obj in outside or protecting}))
-                    + " outside the case depend on it"
-                ) from error
-            by_model = defaultdict(list)
-            for obj in protecting:
-                by_model[type(obj)].append(obj)
-            for group in by_model.values():
-                _delete(group, referral=referral, erased=erased, rows=rows, depth=depth + 1)
-            continue
-        break
+    collector = Collector(using=DEFAULT_DB_ALIAS, origin=objs[0])
+    try:
+        collector.collect(objs)
+    except ProtectedError as error:
+        protecting = list(error.protected_objects)
+        outside = [obj for obj in protecting if getattr(obj, "referral_id", None) != referral.pk]
+        if outside or depth > 5:
+            raise ErasureRefused(
+                "Kept: "
+                + ", ".join(sorted({str(obj._meta.verbose_name_plural) for obj in outside or protecting}))
+                + " outside the case depend on it"
+            ) from error
+        by_model = defaultdict(list)
+        for obj in protecting:
+            by_model[type(obj)].append(obj)
+        for group in by_model.values():
+            _delete(group, referral=referral, erased=erased, rows=rows, depth=depth + 1)
+        return _delete(objs, referral=referral, erased=erased, rows=rows, depth=depth + 1)  # nothing protects them now
     for model, instances in collector.data.items():
         erased[model].update(obj.pk for obj in instances)
     rows.update(collector.delete()[1])

@@ -97,19 +97,15 @@ def due_for_erasure(request):
     """The cases this user may keep that the sweep will erase in the next 30 days: their agency's, or their hub's
     pathways', for its managers and coordinators to decide which a review or proceedings still need."""
     permissions.require(permissions.can_review_erasure(request.user))
+    rules = {rule.pathway: rule for rule in RetentionRule.objects.all()}
     cases = (
-        services.due_soon_for(request.user)
+        services.due_soon_for(request.user, rules=list(rules.values()))
         .select_related("owner_agency")
         .only("public_id", "reference", "pathway", "status", "closed_at", "owner_agency__short_name")
     )
     total = cases.count()
     page = selectors.paginate(cases, number=selectors.page_number(request.GET.get("page")), total=total)
-    rules = {rule.pathway: rule for rule in RetentionRule.objects.all()}
-    rows = [
-        (referral, services.erased_from(referral, rules[referral.pathway]))
-        for referral in page.items
-        if referral.pathway in rules  # a rule always exists for a case that is due
-    ]
+    rows = [(referral, services.erased_from(referral, rules[referral.pathway])) for referral in page.items]
     return render(
         request,
         "referrals/retention/due.html",

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from referrals.models import Referral
-from referrals.retention.services import sweep
+from referrals.retention.services import ended_at, sweep
 
 
 class Command(BaseCommand):
@@ -24,11 +24,10 @@ class Command(BaseCommand):
         if not options["erase"]:
             due = Referral.objects.filter(pk__in=result.due).select_related("owner_agency").order_by("pk")
             for referral in due:
-                ended = referral.updated_at if referral.status == "draft" else referral.closed_at
                 self.stdout.write(
                     f"{referral.display_reference}\t{referral.get_pathway_display()}\t"
                     f"{referral.owner_agency.short_name}\t{referral.get_status_display()} "
-                    f"{timezone.localtime(ended):%Y-%m-%d}"
+                    f"{timezone.localdate(ended_at(referral)):%Y-%m-%d}"
                 )
             self.stdout.write(f"Dry run: {len(result.due)} case(s) due for erasure; nothing was changed")
             return
