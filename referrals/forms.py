@@ -276,9 +276,13 @@ class SearchForm(GovukForm):
     )
 
 
-def saved_through(form, call, *, conflict: str) -> bool:
+EDIT_CONFLICT = "Someone else changed this case since you opened this page. Check and try again."
+
+
+def saved_through(form, call, *, conflict: str = EDIT_CONFLICT) -> bool:
     """Run a service that saves what `form` holds; put what it refuses on the form (`conflict` when someone else
-    changed the case first, a ValidationError on its fields). True when it saved. For the pathway apps' forms."""
+    changed the case first, a ValidationError on its fields). True when it saved. For any form saved through a
+    service."""
     from referrals.services import EditConflict
 
     try:

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 
-from referrals.retention.models import MAX_DRAFT_DAYS, MAX_KEEP_YEARS, MIN_DRAFT_DAYS, MIN_KEEP_YEARS
+from referrals.retention.models import (
+    MAX_DRAFT_DAYS,
+    MAX_KEEP_YEARS,
+    MIN_DRAFT_DAYS,
+    MIN_KEEP_YEARS,
+    RetentionRule,
+)
 from svd_portal.lib.forms import GovukForm
 
 
-def _whole_number(label: str, low: int, high: int, help_text: str) -> forms.IntegerField:
+def _whole_number(name: str, low: int, high: int, help_text: str) -> forms.IntegerField:
+    """A whole number field of RetentionRule, labelled as the model names it."""
+    label = capfirst(RetentionRule._meta.get_field(name).verbose_name)
     field = forms.IntegerField(
         label=label,
         min_value=low,
@@ -21,19 +30,19 @@ def _whole_number(label: str, low: int, high: int, help_text: str) -> forms.Inte
 
 class RetentionRuleForm(GovukForm):
     keep_years = _whole_number(
-        "Years to keep a case after it ends",
+        "keep_years",
         MIN_KEEP_YEARS,
         MAX_KEEP_YEARS,
         "Counted from the day the case was closed or declined. The whole case is then erased, with its history.",
     )
     draft_days = _whole_number(
-        "Days to keep a draft that was never submitted",
+        "draft_days",
         MIN_DRAFT_DAYS,
         MAX_DRAFT_DAYS,
         "Counted from the last change to the draft.",
     )
     basis = forms.CharField(
-        label="Where this period comes from",
+        label=capfirst(RetentionRule._meta.get_field("basis").verbose_name),
         max_length=300,
         help_text="For example, the information sharing agreement and its section",
     )

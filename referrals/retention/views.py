@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -19,9 +19,6 @@ from referrals.forms import saved_through
 from referrals.models import AccessAction, ErasureRecord, Pathway, Referral, RetentionRule
 from referrals.retention import services
 from referrals.retention.forms import HoldForm, RetentionRuleForm
-from svd_portal.lib.forms import errors_to_form
-
-CONFLICT = "Someone else changed this case since you opened this page. Check and try again."
 
 RECENT_ERASURES = 50
 
@@ -59,11 +56,8 @@ def rule(request, pathway):
     initial = {name: getattr(current, name) for name in RetentionRuleForm.base_fields} if current else {}
     form = RetentionRuleForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.retention_rule_save(actor=request.user, pathway=pathway, **form.cleaned_data)
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
+        data = form.cleaned_data
+        if saved_through(form, lambda: services.retention_rule_save(actor=request.user, pathway=pathway, **data)):
             messages.success(request, f"Retention periods for {Pathway(pathway).label} saved")
             return redirect("retention:index")
     return render(
@@ -85,7 +79,7 @@ def hold(request, public_id):
     if request.method == "POST" and form.is_valid():
         change = services.retention_hold_release if current else services.retention_hold_place
         reason = form.cleaned_data["reason"]
-        if saved_through(form, lambda: change(referral=referral, actor=request.user, reason=reason), conflict=CONFLICT):
+        if saved_through(form, lambda: change(referral=referral, actor=request.user, reason=reason)):
             messages.success(request, "The case is no longer kept from erasure" if current else "The case is kept")
             return redirect("referrals:detail", public_id=referral.public_id)
     referral_services.access_log_page(request, referral, AccessAction.VIEW_SECTION)
