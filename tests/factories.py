@@ -642,3 +642,33 @@ def london(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> 
 def make_sysadmin(**kwargs) -> User:
     """A system administrator: no agency, keeps the outside data and the population setting."""
     return make_user(None, is_staff=True, **kwargs)
+
+
+# --- Retention (referrals.retention) ------------------------------------------------------------------
+
+
+def years_ago(years: int, days: int = 0) -> datetime.datetime:
+    """This moment `years` years ago (28 February for 29 February), less `days` days."""
+    from referrals.retention.services import years_before
+
+    now = timezone.localtime()
+    return datetime.datetime.combine(years_before(now.date(), years), now.timetz()) - datetime.timedelta(days=days)
+
+
+def retention_rule(pathway: str = Pathway.MARAC, *, keep_years: int = 6, draft_days: int = 90, basis: str = "ISA s9"):
+    """A pathway's retention periods, set by a system administrator through the service."""
+    from referrals.retention.services import retention_rule_save
+
+    return retention_rule_save(
+        actor=make_sysadmin(), pathway=pathway, keep_years=keep_years, draft_days=draft_days, basis=basis
+    )
+
+
+def close_case(referral: Referral, actor: User, *, ended: datetime.datetime | None = None) -> Referral:
+    """Close `referral` through the workflow (as `actor`, its hub's coordinator), then move its end to `ended`."""
+    closed = services.referral_transition(
+        referral=Referral.objects.get(pk=referral.pk), actor=actor, name="close", reason="Safety plan in place"
+    )
+    if ended is not None:
+        Referral.objects.filter(pk=closed.pk).update(closed_at=ended)
+    return Referral.objects.get(pk=closed.pk)

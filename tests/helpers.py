@@ -88,3 +88,11 @@ def csv_rows(response, *, attachment: bool = False) -> list[list[str]]:
 def step_url(referral, slug: str) -> str:
     """The filing journey's page `slug` for `referral`."""
     return reverse("referrals:step", args=[referral.public_id, slug])
+
+
+def tally_rows() -> dict:
+    """The report tally as {(audience, day, facts...): count}, to compare with a count from scratch."""
+    from referrals.models import ReportTally
+
+    rows = ReportTally.objects.values_list("audience", "day", "pathway", "police", "incident_type", "repeat", "count")
+    return {row[:-1]: row[-1] for row in rows}

@@ -8,17 +8,16 @@ from playwright.sync_api import expect
 
 from referrals.retention import services as retention
 from tests import factories
-from tests.retention.test_services import _close, _rule, _years_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_administrator_sets_retention_periods(personas, page_for, axe_check):
-    _rule(keep_years=6)
-    _close(
+    factories.retention_rule(keep_years=6)
+    factories.close_case(
         factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
         personas.coordinator,
-        ended=_years_ago(7),
+        ended=factories.years_ago(7),
     )
     retention.sweep(erase_due=True)
     page = page_for(factories.make_sysadmin(full_name="Sam Sysadmin"))
@@ -62,11 +61,11 @@ def test_a_manager_keeps_a_case_from_erasure_and_releases_it(personas, page_for,
 
 
 def test_a_manager_reviews_the_cases_due_for_erasure_and_keeps_one(personas, page_for, axe_check):
-    _rule(keep_years=6)
-    case = _close(
+    factories.retention_rule(keep_years=6)
+    case = factories.close_case(
         factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
         personas.coordinator,
-        ended=_years_ago(6, days=-10),
+        ended=factories.years_ago(6, days=-10),
     )
     page = page_for(personas.owner_manager)
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cases").click()

@@ -31,16 +31,12 @@ from referrals.reporting.periods import financial_year
 from referrals.reporting.tally import tally_rebuild
 from referrals.tasks import report_tally_rebuild
 from tests import factories
+from tests.helpers import tally_rows
 from tests.reports.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 
 FY = financial_year(2025)
-
-
-def _held() -> dict:
-    rows = ReportTally.objects.values_list("audience", "day", "pathway", "police", "incident_type", "repeat", "count")
-    return {row[:-1]: row[-1] for row in rows}
 
 
 def _by_hand() -> dict:
@@ -69,7 +65,7 @@ def test_the_services_keep_the_tally_as_counting_by_hand_gives(
     report_world, django_capture_on_commit_callbacks, monkeypatch
 ):
     p = report_world.personas
-    assert _held() == _by_hand() and _held()
+    assert tally_rows() == _by_hand() and tally_rows()
     hospital_group = p.hospital.group_id
 
     # Sharing gives the hospital a case to count; revoking takes it away again.
@@ -81,11 +77,11 @@ def test_the_services_keep_the_tally_as_counting_by_hand_gives(
             agency=p.hospital, level=ShareLevel.VIEW, reason="Safety planning", lawful_basis=LawfulBasis.SVD_S16
         ),
     )
-    assert _held() == _by_hand()
-    hospital_days = {key[1] for key in _held() if key[0] == hospital_group}
+    assert tally_rows() == _by_hand()
+    hospital_days = {key[1] for key in tally_rows() if key[0] == hospital_group}
     assert timezone.localtime(case.submitted_at).date() in hospital_days
     services.referral_share_revoke(share=share, actor=p.owner, reason="No longer needed")
-    assert _held() == _by_hand()
+    assert tally_rows() == _by_hand()
 
     # A youth violence incident re-recorded after submission moves the case between measures.
     knife = report_world.yv[0]
@@ -94,27 +90,27 @@ def test_the_services_keep_the_tally_as_counting_by_hand_gives(
     services.referral_part_save(
         referral=knife, actor=p.shared, instance=detail, expected_version=None, section="Incident"
     )
-    assert _held() == _by_hand()
+    assert tally_rows() == _by_hand()
 
     # A MARAC repeat flagged by the MARAC app's repeat detection (the earlier case back-dated 30 days).
     factories.make_marac_referral(p.owner, accept_by=p.coordinator, submitted_days_ago=30)
     repeat = factories.make_marac_referral(p.idva)
     assert repeat.marac.is_repeat
-    assert _held() == _by_hand()
+    assert tally_rows() == _by_hand()
 
     # The police becoming another kind of agency changes "MARAC referrals not from the police", once it commits.
     with django_capture_on_commit_callbacks(execute=True):
         account_services.agency_update(agency=p.police, kind=AgencyKind.PROBATION)
-    assert _held() == _by_hand()
+    assert tally_rows() == _by_hand()
 
     # And counting everything again changes nothing, written with COPY (as a full recount at scale is) or not.
-    kept = _held()
+    kept = tally_rows()
     tally_rebuild()
-    assert _held() == kept
+    assert tally_rows() == kept
     monkeypatch.setattr(tally, "COPY_FROM", 0)
     ReportTally.objects.all().delete()
     tally_rebuild()
-    assert _held() == kept
+    assert tally_rows() == kept
 
 
 def _figures(report) -> dict:
@@ -165,7 +161,7 @@ def test_the_tally_answers_only_once_built_and_never_for_one_referring_agency(re
     assert selectors.report_source(p.owner_manager).tally is None
     call_command("report_tally_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
     assert selectors.report_source(p.owner_manager).tally is not None
-    assert _held() == _by_hand()
+    assert tally_rows() == _by_hand()
 
 
 def test_the_nightly_task_puts_right_the_last_months_only(report_world):
@@ -174,7 +170,7 @@ def test_the_nightly_task_puts_right_the_last_months_only(report_world):
     old = report_world.marac_police[0]  # April 2024: outside the nightly window
     Referral.objects.filter(pk__in=[recent.pk, old.pk]).update(pathway=Pathway.HSB)  # a fix made by hand
     report_tally_rebuild()
-    held = _held()
+    held = tally_rows()
     expected = _by_hand()
     recent_day, old_day = timezone.localtime(recent.submitted_at).date(), timezone.localtime(old.submitted_at).date()
     assert {k: v for k, v in held.items() if k[1] == recent_day} == {
@@ -182,7 +178,7 @@ def test_the_nightly_task_puts_right_the_last_months_only(report_world):
     }
     assert {k: v for k, v in held.items() if k[1] == old_day} != {k: v for k, v in expected.items() if k[1] == old_day}
     tally_rebuild()
-    assert _held() == _by_hand()
+    assert tally_rows() == _by_hand()
 
 
 def test_publishing_a_case_list_recounts_the_tally_once_for_all_its_cases(personas):
@@ -202,5 +198,5 @@ def test_publishing_a_case_list_recounts_the_tally_once_for_all_its_cases(person
         marac_services.meeting_publish(meeting=meeting, actor=personas.coordinator)
     recounts = [q for q in queries.captured_queries if q["sql"].startswith('DELETE FROM "referrals_reporttally"')]
     assert len(recounts) == 1
-    assert {key[0] for key in _held()} >= {personas.hospital.group_id, personas.housing.group_id}
-    assert _held() == _by_hand()
+    assert {key[0] for key in tally_rows()} >= {personas.hospital.group_id, personas.housing.group_id}
+    assert tally_rows() == _by_hand()

@@ -14,18 +14,17 @@ from referrals.models import Referral
 from referrals.retention import services as retention
 from tests import factories
 from tests.helpers import count_queries
-from tests.retention.test_services import _close, _rule, _years_ago
 
 pytestmark = pytest.mark.django_db
 
 
 def _ended(actor, closer, *, years: int, days: int = 0) -> Referral:
     case = factories.make_marac_referral(actor, accept_by=closer)
-    return _close(case, closer, ended=_years_ago(years, days=days))
+    return factories.close_case(case, closer, ended=factories.years_ago(years, days=days))
 
 
 def test_a_manager_sees_their_agencys_cases_due_in_the_next_30_days(personas, client_for):
-    _rule(keep_years=6)
+    factories.retention_rule(keep_years=6)
     soon = _ended(personas.owner, personas.coordinator, years=6, days=-10)  # period ends in 10 days
     later = _ended(personas.owner, personas.coordinator, years=6, days=-40)
     held = _ended(personas.owner, personas.coordinator, years=6, days=-5)
@@ -45,7 +44,7 @@ def test_a_manager_sees_their_agencys_cases_due_in_the_next_30_days(personas, cl
 
 
 def test_the_erased_from_day_is_the_first_day_the_sweep_erases_it(personas):
-    rule = _rule(keep_years=6)
+    rule = factories.retention_rule(keep_years=6)
     case = _ended(personas.owner, personas.coordinator, years=6, days=-3)
     first = retention.erased_from(case, rule)
     noon = datetime.time(12, tzinfo=timezone.get_default_timezone())
@@ -55,7 +54,7 @@ def test_the_erased_from_day_is_the_first_day_the_sweep_erases_it(personas):
 
 
 def test_the_list_makes_the_same_queries_however_many_cases(personas, client_for):
-    _rule(keep_years=6)
+    factories.retention_rule(keep_years=6)
     client = client_for(personas.owner_manager)
     url = reverse("referrals:due_for_erasure")
     _ended(personas.owner, personas.coordinator, years=6, days=-10)

@@ -15,15 +15,14 @@ from referrals.models import AccessLog, EventKind, Referral, RetentionHold
 from referrals.retention import services as retention
 from tests import factories
 from tests.helpers import count_queries
-from tests.retention.test_services import _close, _rule, _years_ago
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def ended_case(personas, marac_case):
-    _rule()
-    return _close(marac_case, personas.coordinator, ended=_years_ago(7))
+    factories.retention_rule()
+    return factories.close_case(marac_case, personas.coordinator, ended=factories.years_ago(7))
 
 
 def test_a_held_case_is_not_due_and_is_erased_once_released(personas, ended_case):
@@ -105,7 +104,7 @@ def test_a_draft_says_when_it_would_be_erased(personas, client_for):
     draft = factories.make_marac_referral(personas.owner, submit=False)
     url = reverse("referrals:detail", args=[draft.public_id])
     assert "may be deleted from" not in client_for(personas.owner).get(url).content.decode()  # no rule yet
-    _rule(draft_days=30)
+    factories.retention_rule(draft_days=30)
     draft.refresh_from_db()
     erased_from = retention.draft_erased_on(draft)
     assert erased_from == timezone.localdate(draft.updated_at + datetime.timedelta(days=30))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections import Counter
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +27,6 @@ from referrals.models import (
     ReferralEvent,
     ReferralGroupObjectPermission,
     ReferralShare,
-    ReportTally,
     ShareLevel,
     Status,
 )
@@ -36,39 +34,9 @@ from referrals.reporting.tally import tally_rebuild
 from referrals.retention import services as retention
 from referrals.retention.services import _history_models
 from tests import factories
+from tests.helpers import tally_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def _rule(pathway=Pathway.MARAC, *, keep_years=6, draft_days=90, basis="ISA section 9"):
-    return retention.retention_rule_save(
-        actor=factories.make_sysadmin(),
-        pathway=pathway,
-        keep_years=keep_years,
-        draft_days=draft_days,
-        basis=basis,
-    )
-
-
-def _close(referral: Referral, actor, *, ended: datetime.datetime | None = None) -> Referral:
-    closed = services.referral_transition(
-        referral=Referral.objects.get(pk=referral.pk), actor=actor, name="close", reason="Safety plan in place"
-    )
-    if ended is not None:
-        Referral.objects.filter(pk=closed.pk).update(closed_at=ended)
-    return Referral.objects.get(pk=closed.pk)
-
-
-def _years_ago(years: int, days: int = 0) -> datetime.datetime:
-    return timezone.now().replace(year=timezone.now().year - years) - datetime.timedelta(days=days)
-
-
-def _tally() -> Counter:
-    counts = Counter()
-    for row in ReportTally.objects.values("audience", "day", "pathway", "police", "incident_type", "repeat", "count"):
-        count = row.pop("count")
-        counts[tuple(row.values())] += count
-    return counts
 
 
 def _history_pointing_at(ids: dict[type, set]) -> dict[str, int]:
@@ -94,7 +62,7 @@ def _history_pointing_at(ids: dict[type, set]) -> dict[str, int]:
 
 
 def test_with_no_rule_nothing_is_ever_due(personas, marac_case):
-    _close(marac_case, personas.coordinator, ended=_years_ago(30))
+    factories.close_case(marac_case, personas.coordinator, ended=factories.years_ago(30))
     assert not retention.due().exists()
     result = retention.sweep(erase_due=True)
     assert result.due == [] and result.erased == []
@@ -102,25 +70,25 @@ def test_with_no_rule_nothing_is_ever_due(personas, marac_case):
 
 
 def test_due_is_ended_before_the_period_or_a_draft_left_alone(personas):
-    _rule(keep_years=6, draft_days=90)
-    old = _close(
+    factories.retention_rule(keep_years=6, draft_days=90)
+    old = factories.close_case(
         factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
         personas.coordinator,
-        ended=_years_ago(6, days=2),
+        ended=factories.years_ago(6, days=2),
     )
-    recent = _close(
+    recent = factories.close_case(
         factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
         personas.coordinator,
-        ended=_years_ago(6) + datetime.timedelta(days=2),
+        ended=factories.years_ago(6) + datetime.timedelta(days=2),
     )
     still_open = factories.make_marac_referral(personas.owner, accept_by=personas.coordinator)
-    Referral.objects.filter(pk=still_open.pk).update(submitted_at=_years_ago(20))
+    Referral.objects.filter(pk=still_open.pk).update(submitted_at=factories.years_ago(20))
     stale_draft = factories.make_marac_referral(personas.owner, submit=False)
     fresh_draft = factories.make_marac_referral(personas.owner, submit=False)
     Referral.objects.filter(pk=stale_draft.pk).update(updated_at=timezone.now() - datetime.timedelta(days=91))
     Referral.objects.filter(pk=fresh_draft.pk).update(updated_at=timezone.now() - datetime.timedelta(days=89))
     other_pathway = factories.make_submitted(personas.owner)  # youth violence: no rule
-    Referral.objects.filter(pk=other_pathway.pk).update(status=Status.CLOSED, closed_at=_years_ago(30))
+    Referral.objects.filter(pk=other_pathway.pk).update(status=Status.CLOSED, closed_at=factories.years_ago(30))
 
     assert set(retention.due().values_list("pk", flat=True)) == {old.pk, stale_draft.pk}
     counts = retention.due_counts()
@@ -130,8 +98,8 @@ def test_due_is_ended_before_the_period_or_a_draft_left_alone(personas):
 
 
 def test_a_dry_run_lists_and_changes_nothing(personas, marac_case):
-    _rule()
-    _close(marac_case, personas.coordinator, ended=_years_ago(7))
+    factories.retention_rule()
+    factories.close_case(marac_case, personas.coordinator, ended=factories.years_ago(7))
     before = (Referral.objects.count(), Person.objects.count(), Person.history.count(), AccessLog.objects.count())
     result = retention.sweep(erase_due=False)
     assert result.due == [marac_case.pk] and result.erased == []
@@ -202,9 +170,9 @@ def test_erasing_removes_the_case_its_history_permissions_and_access_log(persona
     assert _history_pointing_at(parts)  # there is history to erase
     assert AccessLog.objects.filter(referral=case).exists()
     neighbour_history = _history_pointing_at({Referral: {neighbour.pk}})
-    _rule()
-    _close(case, personas.coordinator, ended=_years_ago(7))
-    tally_before = _tally()
+    factories.retention_rule()
+    factories.close_case(case, personas.coordinator, ended=factories.years_ago(7))
+    tally_before = tally_rows()
 
     record = retention.erase(referral_id=case.pk)
 
@@ -220,10 +188,10 @@ def test_erasing_removes_the_case_its_history_permissions_and_access_log(persona
     assert MeetingCase.objects.filter(meeting=meeting, referral=neighbour).exists()
     assert _history_pointing_at({Referral: {neighbour.pk}}) == neighbour_history
     # The report tally no longer counts it, and agrees with a count from scratch.
-    tally_after = _tally()
+    tally_after = tally_rows()
     assert sum(tally_before.values()) - sum(tally_after.values()) >= 1
     tally_rebuild()
-    assert _tally() == tally_after
+    assert tally_rows() == tally_after
     # The tombstone: what, when and why, with no reference and no name in it.
     assert record.pathway == Pathway.MARAC and record.owner_agency == personas.police
     assert record.reason == "ended" and record.keep_for == "6 years after it ended"
@@ -250,8 +218,8 @@ def test_another_case_that_names_it_as_an_earlier_referral_keeps_its_history(per
     detail._history_user = personas.coordinator
     detail.save()  # a version of the later case's details that names the earlier case
     versions = detail.history.count()
-    _rule()
-    _close(earlier, personas.coordinator, ended=_years_ago(7))
+    factories.retention_rule()
+    factories.close_case(earlier, personas.coordinator, ended=factories.years_ago(7))
 
     assert retention.erase(referral_id=earlier.pk) is not None
 
@@ -262,8 +230,8 @@ def test_another_case_that_names_it_as_an_earlier_referral_keeps_its_history(per
 
 
 def test_a_case_reopened_since_the_dry_run_is_left_alone(personas, marac_case):
-    _rule()
-    closed = _close(marac_case, personas.coordinator, ended=_years_ago(7))
+    factories.retention_rule()
+    closed = factories.close_case(marac_case, personas.coordinator, ended=factories.years_ago(7))
     due = retention.sweep(erase_due=False).due
     services.referral_transition(referral=closed, actor=personas.coordinator, name="reopen", reason="New incident")
     assert retention.erase(referral_id=due[0]) is None
@@ -271,7 +239,7 @@ def test_a_case_reopened_since_the_dry_run_is_left_alone(personas, marac_case):
 
 
 def test_a_stale_draft_is_erased_with_its_people(personas):
-    _rule(draft_days=30)
+    factories.retention_rule(draft_days=30)
     draft = factories.make_marac_referral(personas.owner, submit=False)
     people = set(draft.people.values_list("pk", flat=True))
     Referral.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - datetime.timedelta(days=31))
@@ -288,8 +256,8 @@ def test_something_outside_the_case_that_depends_on_it_stops_its_erasure(persona
     # An action recorded against another case but hung on this case's listing: not part of this case.
     Action.objects.filter(referral=case).update(referral=neighbour)
     assert Action.objects.filter(meeting_case=listing, referral=neighbour).exists()
-    _rule()
-    _close(case, personas.coordinator, ended=_years_ago(7))
+    factories.retention_rule()
+    factories.close_case(case, personas.coordinator, ended=factories.years_ago(7))
     people = Person.objects.filter(referral=case).count()
 
     result = retention.sweep(erase_due=True)
@@ -328,8 +296,8 @@ def test_a_rule_is_checked_and_its_changes_are_kept(personas):
 
 
 def test_the_command_lists_by_default_and_erases_when_told(personas, marac_case, capsys):
-    _rule()
-    closed = _close(marac_case, personas.coordinator, ended=_years_ago(7))
+    factories.retention_rule()
+    closed = factories.close_case(marac_case, personas.coordinator, ended=factories.years_ago(7))
     call_command("retention_sweep")
     out = capsys.readouterr().out
     assert closed.reference in out and "nothing was changed" in out
@@ -342,17 +310,17 @@ def test_the_command_lists_by_default_and_erases_when_told(personas, marac_case,
 def test_the_nightly_task_erases_only_when_erasing_is_switched_on(personas, marac_case, settings):
     from referrals.tasks import retention_sweep
 
-    _rule()
-    _close(marac_case, personas.coordinator, ended=_years_ago(7))
+    factories.retention_rule()
+    factories.close_case(marac_case, personas.coordinator, ended=factories.years_ago(7))
     settings.SVD_RETENTION_ERASE = False
     assert retention_sweep.apply().get() == {"due": 1, "erased": 0, "refused": 0}
     assert Referral.objects.filter(pk=marac_case.pk).exists()
     settings.SVD_RETENTION_ERASE = True
     settings.SVD_RETENTION_NIGHTLY_LIMIT = 1
-    later = _close(
+    later = factories.close_case(
         factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
         personas.coordinator,
-        ended=_years_ago(8),
+        ended=factories.years_ago(8),
     )
     assert retention_sweep.apply().get() == {"due": 1, "erased": 1, "refused": 0}  # one a night, oldest key first
     assert not Referral.objects.filter(pk=marac_case.pk).exists()
@@ -375,7 +343,7 @@ def test_the_nightly_task_erases_only_when_erasing_is_switched_on(personas, mara
     ],
 )
 def test_an_hsb_case_is_kept_while_an_order_needs_it(personas, order, due):
-    _rule(Pathway.HSB, keep_years=6)
+    factories.retention_rule(Pathway.HSB, keep_years=6)
     today = timezone.localdate()
 
     def day(value):
@@ -385,6 +353,6 @@ def test_an_hsb_case_is_kept_while_an_order_needs_it(personas, order, due):
     made = retention.years_before(today, 20)
     fields = {name: day(value) for name, value in order.items()}
     factories.hsb_order(referral, personas.hsb_coordinator, made_on=made, **fields)
-    Referral.objects.filter(pk=referral.pk).update(status=Status.CLOSED, closed_at=_years_ago(10))
+    Referral.objects.filter(pk=referral.pk).update(status=Status.CLOSED, closed_at=factories.years_ago(10))
     assert retention.due().filter(pk=referral.pk).exists() is due
     assert (retention.erase(referral_id=referral.pk) is not None) is due

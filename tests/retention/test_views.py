@@ -10,19 +10,20 @@ from referrals.models import Pathway, Referral, RetentionRule, Status
 from referrals.retention import services as retention
 from tests import factories
 from tests.helpers import count_queries
-from tests.retention.test_services import _close, _rule, _years_ago
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_administrator_sees_the_periods_the_counts_due_and_the_erasures(personas, client_for):
     admin = factories.make_sysadmin()
-    _rule(keep_years=6, basis="ISA section 9")
-    _close(factories.make_marac_referral(personas.owner, accept_by=personas.coordinator), personas.coordinator)
-    due = _close(
+    factories.retention_rule(keep_years=6, basis="ISA section 9")
+    factories.close_case(
+        factories.make_marac_referral(personas.owner, accept_by=personas.coordinator), personas.coordinator
+    )
+    due = factories.close_case(
         factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
         personas.coordinator,
-        ended=_years_ago(7),
+        ended=factories.years_ago(7),
     )
     response = client_for(admin).get(reverse("retention:index"))
     html = response.content.decode()
@@ -41,22 +42,22 @@ def test_an_administrator_sees_the_periods_the_counts_due_and_the_erasures(perso
 
 def test_the_retention_page_makes_the_same_queries_however_many_erasures(personas, client_for):
     admin = factories.make_sysadmin()
-    _rule(Pathway.MARAC)
-    _rule(Pathway.HSB)
+    factories.retention_rule(Pathway.MARAC)
+    factories.retention_rule(Pathway.HSB)
     client = client_for(admin)
     url = reverse("retention:index")
-    _close(
+    factories.close_case(
         factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
         personas.coordinator,
-        ended=_years_ago(7),
+        ended=factories.years_ago(7),
     )
     retention.sweep(erase_due=True)
     one = count_queries(client, url)
     for _ in range(3):
-        _close(
+        factories.close_case(
             factories.make_marac_referral(personas.owner, accept_by=personas.coordinator),
             personas.coordinator,
-            ended=_years_ago(7),
+            ended=factories.years_ago(7),
         )
     retention.sweep(erase_due=True)
     assert count_queries(client, url) == one == 8
