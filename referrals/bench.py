@@ -907,7 +907,8 @@ def _core_batch(ctx: BenchContext, lo: int, hi: int, arrays: dict[str, list[int]
 def _reminder_rows(ctx: BenchContext, params: dict, hub_user: str, hub_agency: str) -> None:
     """Reminders as the services would leave them: a decision reminder to the hub for every referral that was
     submitted (sent, or still pending for those waiting less than two days), and a review reminder for every
-    live youth violence case (pending, on its review date). A notification for each sent decision reminder."""
+    live youth violence case (pending, on its review date, due by the end of that day). A notification for each
+    sent decision reminder."""
     try:
         reminder_model = apps.get_model("referrals", "Reminder")
         notification_model = apps.get_model("referrals", "Notification")
@@ -934,6 +935,7 @@ def _reminder_rows(ctx: BenchContext, params: dict, hub_user: str, hub_agency: s
         "referral_id": "r.id",
         "agency_id": "r.owner_agency_id",
         "due_at": "y.next_review_date::timestamptz",
+        "deadline": "y.next_review_date::timestamptz + interval '17 hours'",
         "state": "'pending'",
         "created_at": "r.accepted_at",
     }

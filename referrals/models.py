@@ -6,6 +6,7 @@ Rules about one row live here; every write goes through referrals.services.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -612,6 +613,7 @@ class ReminderKind(models.TextChoices):
     HSB_AIM3_REASSESSMENT = "hsb_aim3_reassessment", "AIM3 re-assessment due"
     HSB_REVIEW = "hsb_review", "HSB review due"
     HSB_ORDER_END = "hsb_order_end", "Order ending soon"
+    DRAFT_ERASURE = "draft_erasure", "Draft may be deleted"
 
 
 class ReminderState(models.TextChoices):
@@ -642,7 +644,10 @@ class Reminder(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    due_at = models.DateTimeField()
+    due_at = models.DateTimeField()  # when it is sent
+    # When what it reminds about is due (a review's day, an action's deadline, the day a draft may be deleted), if
+    # that is not when the reminder is sent; blank: the same as due_at (a reminder sent at the deadline itself)
+    deadline = models.DateTimeField(null=True, blank=True)
     repeat_days = models.PositiveSmallIntegerField(null=True, blank=True)
     state = models.CharField(max_length=12, choices=ReminderState.choices, default=ReminderState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -703,6 +708,7 @@ class Notification(models.Model):
     reference = models.CharField(max_length=60)  # the case reference, or the reminder's label
     link = models.CharField(max_length=200, default="")  # a path in this service
     due_at = models.DateTimeField()
+    deadline = models.DateTimeField(null=True, blank=True)  # the reminder's (blank: due_at)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
     email_state = models.CharField(max_length=12, choices=EmailState.choices, default=EmailState.PENDING)
@@ -735,6 +741,11 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+    @property
+    def due_by(self) -> datetime.datetime:
+        """When what it reminds about is due (the reminder's deadline), not when it was sent."""
+        return self.deadline or self.due_at
 
 
 class NotificationDigest(models.Model):

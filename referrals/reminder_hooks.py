@@ -20,6 +20,7 @@ from accounts import permissions
 from accounts.models import Role
 from referrals import registry, reminders, selectors
 from referrals.models import Pathway, Referral, ReminderKind, Status, YouthViolenceDetail
+from svd_portal.lib import working_days
 
 DECISION_KINDS = (ReminderKind.REFERRAL_DECISION, ReminderKind.REFERRAL_DECISION_ESCALATION)
 LIVE_STATUSES = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.OPEN})
@@ -61,6 +62,7 @@ def yv_review_sync(*, referral: Referral, actor, detail: YouthViolenceDetail | N
         agency=reminders.hub_agency_id(referral),
         role=reminders.rule(ReminderKind.YV_REVIEW).get("role", Role.COORDINATOR),
         key=key,
+        deadline=working_days.end_of_working_day(review),
         actor=actor,
     )
 

@@ -126,13 +126,15 @@ def reminder_schedule(
     repeat_days: int | None = None,
     label: str = "",
     link: str = "",
+    deadline: datetime.datetime | None = None,
     actor=None,
 ) -> Reminder:
     """Create (or re-arm) the reminder for an obligation, in the caller's transaction.
 
     It is about `referral`, or, for an obligation that is not about one case (a MARAC meeting's research), about
     `label` (no personal data: "MARAC on 3 March 2027"), with a `key` of the caller's. `link` is the path the
-    message links to (default: the case page).
+    message links to (default: the case page). `deadline` is when what it reminds about is due, when the reminder
+    is sent before it (`due_at`): the message gives the deadline.
 
     One row per `key` (default: kind, case, recipient and role). Scheduling the same key again moves a
     pending, cancelled or failed reminder to the new due time and recipient; a reminder already sent stays
@@ -144,8 +146,8 @@ def reminder_schedule(
         raise ValueError("A reminder needs an agency or a person to go to")
     if role and role not in Role.values:
         raise ValueError(f"Unknown role {role!r}")
-    if timezone.is_naive(due_at):
-        raise ValueError("due_at must be timezone-aware")
+    if timezone.is_naive(due_at) or (deadline is not None and timezone.is_naive(deadline)):
+        raise ValueError("due_at and deadline must be timezone-aware")
     if referral is None and not (label and key):
         raise ValueError("A reminder that is not about a case needs a label and a key")
     if link and (not link.startswith("/") or link.startswith("//") or len(link) > 200):
@@ -168,6 +170,7 @@ def reminder_schedule(
         "user_id": user_id,
         "role": role,
         "due_at": due_at,
+        "deadline": deadline,
         "repeat_days": repeat_days,
     }
     reminder = Reminder.objects.select_for_update().filter(key=key).first()
@@ -240,6 +243,14 @@ def _cancel(reminder: Reminder, now: datetime.datetime, actor) -> None:
     attributed(reminder, actor).save()
 
 
+def draft_warning_current(reminder: Reminder) -> bool:
+    """A warning that a draft may be deleted (referrals.retention) still stands: the case is still a draft and has
+    not changed since the warning was scheduled. A change moves the day on, and a new warning comes nearer it.
+    (The same test in SQL: retention.services._warned.)"""
+    referral = reminder.referral
+    return referral.status == Status.DRAFT and referral.updated_at <= reminder.created_at
+
+
 def ends_with_case(kind: str) -> bool:
     """Whether declining or closing a case cancels reminders of this kind (all but OUTLIVES_CASE)."""
     return kind not in OUTLIVES_CASE
@@ -291,7 +302,7 @@ def obligation_keep(obligation: Obligation, *, actor=None) -> Obligation:
         day = timezone.localtime(due_at).date().isoformat()
         for agency_id in sorted({a for a in obligation.agency_ids if a}):
             base = f"{prefix}{agency_id}@{day}"
-            wanted[base] = (kind, agency_id, remind_before(kind, due_at), None)
+            wanted[base] = (kind, agency_id, remind_before(kind, due_at), None)  # the message says due_at
             if overdue_kind:
                 repeat = rule(overdue_kind).get("repeat_days")
                 wanted[f"{base}:overdue"] = (overdue_kind, agency_id, due_at, repeat)
@@ -307,6 +318,7 @@ def obligation_keep(obligation: Obligation, *, actor=None) -> Obligation:
             kind=reminder_kind,
             referral=obligation.referral,
             due_at=at,
+            deadline=due_at,
             agency=agency_id,
             role=rule(reminder_kind).get("role", ""),
             key=full_key,
@@ -473,6 +485,9 @@ def _deliver(reminder_id: int, now: datetime.datetime) -> Delivery:
     if referral is not None and referral.status in CLOSED_STATUSES and ends_with_case(reminder.kind):
         _cancel(reminder, now, None)
         return Delivery(reminder_id, outcome="case closed")
+    if referral is not None and reminder.kind == ReminderKind.DRAFT_ERASURE and not draft_warning_current(reminder):
+        _cancel(reminder, now, None)
+        return Delivery(reminder_id, outcome="draft changed")
     recipients = permissions.reminder_recipients(reminder)
     if not recipients:
         raise NoRecipients(f"Nobody to send it to: no active {audience(reminder)} who can see the case")
@@ -487,6 +502,7 @@ def _deliver(reminder_id: int, now: datetime.datetime) -> Delivery:
             reference=referral.display_reference if referral is not None else reminder.label,
             link=reminder.link or (case_path(referral) if referral is not None else ""),
             due_at=reminder.due_at,
+            deadline=reminder.deadline,
             created_at=now,
             email_state=EmailState.DIGEST if digest else EmailState.PENDING,
             # emailed straight after this commits; the sweep takes it over if that does not happen
@@ -532,6 +548,7 @@ def _schedule_repeat(reminder: Reminder, now: datetime.datetime) -> None:
         user_id=reminder.user_id,
         role=reminder.role,
         due_at=due,
+        deadline=reminder.deadline,
         repeat_days=reminder.repeat_days,
     )
 
@@ -585,9 +602,15 @@ def due_text(due_at: datetime.datetime) -> str:
     return f"{local:%-I:%M%p}".lower() + f" on {local:%A %-d %B %Y}"
 
 
+# How a message introduces its deadline, where "due by" would read wrongly
+DEADLINE_WORDS = {ReminderKind.DRAFT_ERASURE: "from"}
+
+
 def message_line(notification: Notification) -> str:
-    """The whole of what a notification says: kind, case reference and due time. Nothing else, ever."""
-    return f"{notification.get_kind_display()}: {notification.reference}, due by {due_text(notification.due_at)}"
+    """The whole of what a notification says: kind, case reference and when it is due (the deadline, not when the
+    reminder was sent). Nothing else, ever."""
+    words = DEADLINE_WORDS.get(notification.kind, "due by")
+    return f"{notification.get_kind_display()}: {notification.reference}, {words} {due_text(notification.due_by)}"
 
 
 def _email_for(notification: Notification) -> EmailMessage:

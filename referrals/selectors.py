@@ -360,7 +360,7 @@ def notifications_page(*, user, number: int = 1) -> Page:
     """A person's own notifications, newest first. Each carries its reference and link: no joins."""
     queryset = permissions.notifications_of(user)
     total = queryset.count()
-    fields = ("public_id", "kind", "reference", "link", "due_at", "created_at", "read_at", "email_state")
+    fields = ("public_id", "kind", "reference", "link", "due_at", "deadline", "created_at", "read_at", "email_state")
     return paginate(queryset.only(*fields), number=number, total=total)
 
 

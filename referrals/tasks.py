@@ -65,11 +65,13 @@ def report_tally_rebuild() -> int:
 
 @shared_task(name="referrals.retention_sweep", soft_time_limit=3000, time_limit=3600)
 def retention_sweep() -> dict:
-    """Nightly (settings.CELERY_BEAT_SCHEDULE): erase the cases the retention rules say are due, or only count
-    them where SVD_RETENTION_ERASE is off. At most SVD_RETENTION_NIGHTLY_LIMIT cases a night (about 80 ms each at
-    a million referrals), so a first run over years of backlog ends well inside the time limit and the rest
-    follows on later nights. Counts only in the result: never a case's details."""
+    """Nightly (settings.CELERY_BEAT_SCHEDULE): erase the cases the retention rules say are due, and warn the
+    authors of drafts soon due, or only count them where SVD_RETENTION_ERASE is off. At most
+    SVD_RETENTION_NIGHTLY_LIMIT cases a night (about 80 ms each at a million referrals), so a first run over years
+    of backlog ends well inside the time limit and the rest follows on later nights. Counts only in the result:
+    never a case's details."""
     from referrals.retention.services import sweep
 
     result = sweep(erase_due=settings.SVD_RETENTION_ERASE, limit=settings.SVD_RETENTION_NIGHTLY_LIMIT)
-    return {"due": len(result.due), "erased": len(result.erased), "refused": len(result.refused)}
+    erased, refused = len(result.erased), len(result.refused)
+    return {"due": len(result.due), "erased": erased, "refused": refused, "warned": result.warned}

@@ -664,6 +664,22 @@ def retention_rule(pathway: str = Pathway.MARAC, *, keep_years: int = 6, draft_d
     )
 
 
+def drafts_warned_a_week_ago() -> list[int]:
+    """What the nightly sweep and the reminders did a week (WARN_DAYS) ago: warn the authors of the drafts then
+    due within a week that they may be deleted, and deliver the warnings. Returns the warnings' ids."""
+    from referrals import reminders
+    from referrals.models import Reminder, ReminderKind, ReminderState
+    from referrals.retention.services import WARN_DAYS, draft_warnings_schedule
+
+    then = timezone.now() - datetime.timedelta(days=WARN_DAYS)
+    draft_warnings_schedule(now=then)
+    waiting = Reminder.objects.filter(kind=ReminderKind.DRAFT_ERASURE, state=ReminderState.PENDING)
+    warnings = list(waiting.values_list("pk", flat=True))
+    for pk in warnings:
+        reminders.reminder_deliver(reminder_id=pk, now=then)
+    return warnings
+
+
 def close_case(referral: Referral, actor: User, *, ended: datetime.datetime | None = None) -> Referral:
     """Close `referral` through the workflow (as `actor`, its hub's coordinator), then move its end to `ended`."""
     closed = services.referral_transition(

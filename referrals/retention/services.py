@@ -20,18 +20,21 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, models, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.deletion import Collector, ProtectedError
 from django.utils import timezone
 
 from accounts import permissions
-from referrals import registry
+from referrals import registry, reminders
 from referrals.models import (
     AccessLog,
     ErasureRecord,
     EventKind,
     Pathway,
     Referral,
+    Reminder,
+    ReminderKind,
+    ReminderState,
     RetentionHold,
     RetentionRule,
     Status,
@@ -60,16 +63,34 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
+WARN_DAYS = 7  # a draft's author is told this long before it may be deleted
+
+
+def _current_warnings() -> QuerySet[Reminder]:
+    """The warnings given to the author of the draft OuterRef("pk") since its last change, not cancelled
+    (reminders.draft_warning_current in SQL)."""
+    return Reminder.objects.filter(
+        kind=ReminderKind.DRAFT_ERASURE, referral=OuterRef("pk"), created_at__gte=OuterRef("updated_at")
+    ).exclude(state=ReminderState.CANCELLED)
+
+
+def _warned(now: datetime.datetime) -> Exists:
+    """The draft's author has been warned since its last change, and the warning's time is up: sent, or failed
+    (nobody could be told: the author has left), never still waiting."""
+    return Exists(_current_warnings().filter(deadline__lte=now, state__in=[ReminderState.SENT, ReminderState.FAILED]))
+
+
 def _due_q(rule: RetentionRule, now: datetime.datetime, *, drafts: bool = True) -> Q:
     """Ended (closed or declined) before the London day `keep_years` ago began, and not still needed by its pathway
-    (registry.register_retention_keep), or (with `drafts`) a draft untouched for `draft_days`; never a case someone
-    has kept from erasure (RetentionHold). The ended half is a range of the partial index ref_ended_idx."""
+    (registry.register_retention_keep), or (with `drafts`) a draft untouched for `draft_days` whose author was
+    warned at least WARN_DAYS before (draft_warnings_schedule); never a case someone has kept from erasure
+    (RetentionHold). The ended half is a range of the partial index ref_ended_idx."""
     cutoff = years_before(timezone.localdate(now), rule.keep_years)
     wanted = Q(status__in=ENDED, closed_at__lt=london_midnight(cutoff))
     for keep in registry.retention_keeps(rule.pathway):  # what the pathway still needs (HSB: orders)
         wanted &= ~keep(cutoff)
     if drafts:
-        wanted |= Q(status=Status.DRAFT, updated_at__lt=now - datetime.timedelta(days=rule.draft_days))
+        wanted |= Q(status=Status.DRAFT, updated_at__lt=now - datetime.timedelta(days=rule.draft_days)) & _warned(now)
     return Q(pathway=rule.pathway) & wanted & Q(retention_hold__isnull=True)
 
 
@@ -135,16 +156,62 @@ def retention_rule_save(*, actor, pathway: str, keep_years: int, draft_days: int
     return rule
 
 
-def draft_erased_on(referral: Referral) -> datetime.date | None:
+def draft_erased_on(referral: Referral, *, now: datetime.datetime | None = None) -> datetime.date | None:
     """The day from which a draft left as it is may be erased by its pathway's rule (the first nightly sweep after
-    it has been untouched for the rule's days); None if it is not a draft or there is no rule. Shown on the draft
-    so its author is not surprised."""
+    it has been untouched for the rule's days, and at least WARN_DAYS after its author was warned); None if it is
+    not a draft or there is no rule. Shown on the draft so its author is not surprised."""
     if referral.status != Status.DRAFT:
         return None
     rule = RetentionRule.objects.filter(pathway=referral.pathway).first()
     if rule is None:
         return None
-    return timezone.localdate(ended_at(referral) + datetime.timedelta(days=rule.draft_days))
+    warning = _warning_of(referral)
+    return timezone.localdate(warning.deadline if warning else _draft_deadline(referral, rule, now or timezone.now()))
+
+
+def _draft_deadline(referral: Referral, rule: RetentionRule, now: datetime.datetime) -> datetime.datetime:
+    """When a draft not yet warned could first be erased: its rule's days after its last change, and never sooner
+    than WARN_DAYS after a warning sent now."""
+    return max(ended_at(referral) + datetime.timedelta(days=rule.draft_days), now + datetime.timedelta(days=WARN_DAYS))
+
+
+def _warning_key(referral: Referral) -> str:
+    """One warning per draft and version: a change (updated_at) makes the next warning a new one."""
+    return f"draft_erasure:{referral.pk}@{referral.updated_at.isoformat()}"
+
+
+def _warning_of(referral: Referral) -> Reminder | None:
+    """The warning scheduled since the draft last changed, unless cancelled."""
+    return (
+        Reminder.objects.filter(key=_warning_key(referral))
+        .exclude(state=ReminderState.CANCELLED)
+        .only("deadline")
+        .first()
+    )
+
+
+def draft_warnings_schedule(*, now: datetime.datetime | None = None) -> int:
+    """Warn each draft's author (a notification, and its email) that the draft may be deleted, when that is
+    WARN_DAYS or less away and they have not been warned since they last changed it. The warning gives the day;
+    the sweep erases the draft only once that day has come (_warned). Returns how many warnings it scheduled."""
+    now = now or timezone.now()
+    scheduled = 0
+    for rule in RetentionRule.objects.order_by("pathway"):
+        soon = now + datetime.timedelta(days=WARN_DAYS) - datetime.timedelta(days=rule.draft_days)
+        drafts = Referral.objects.filter(pathway=rule.pathway, status=Status.DRAFT, updated_at__lt=soon).exclude(
+            Exists(_current_warnings())
+        )
+        for referral in drafts.order_by("pk").iterator():
+            reminders.reminder_schedule(
+                kind=ReminderKind.DRAFT_ERASURE,
+                referral=referral,
+                user=referral.referrer_id,
+                due_at=now,
+                deadline=_draft_deadline(referral, rule, now),
+                key=_warning_key(referral),
+            )
+            scheduled += 1
+    return scheduled
 
 
 REVIEW_DAYS = 30  # how far ahead the owning agencies' list of cases due for erasure looks
@@ -316,17 +383,19 @@ def _purge_history(erased: dict[type[models.Model], set]) -> Counter:
 @dataclass
 class SweepResult:
     due: list[int]
+    warned: int = 0  # drafts whose authors are warned they may be deleted
     erased: list[ErasureRecord] = field(default_factory=list)
     refused: dict[int, str] = field(default_factory=dict)
 
 
 def sweep(*, erase_due: bool, now: datetime.datetime | None = None, limit: int | None = None) -> SweepResult:
     """The nightly job (referrals.retention_sweep) and `manage.py retention_sweep`: find what is due and, unless
-    this is a dry run, erase it case by case."""
+    this is a dry run, warn the authors of drafts that will be due soon and erase what is due, case by case."""
     now = now or timezone.now()
     result = SweepResult(due=list(due(now=now).order_by("pk").values_list("pk", flat=True)[:limit]))
     if not erase_due:
         return result
+    result.warned = draft_warnings_schedule(now=now)
     for referral_id in result.due:
         try:
             record = erase(referral_id=referral_id, now=now)
@@ -336,5 +405,11 @@ def sweep(*, erase_due: bool, now: datetime.datetime | None = None, limit: int |
             continue
         if record is not None:
             result.erased.append(record)
-    logger.info("retention: %s due, %s erased, %s refused", len(result.due), len(result.erased), len(result.refused))
+    logger.info(
+        "retention: %s due, %s erased, %s refused, %s drafts' authors warned",
+        len(result.due),
+        len(result.erased),
+        len(result.refused),
+        result.warned,
+    )
     return result

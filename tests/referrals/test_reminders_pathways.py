@@ -86,12 +86,14 @@ def test_an_action_is_reminded_before_it_is_due_then_daily_when_overdue_until_re
     overdue = rows(K.MARAC_ACTION_OVERDUE, referral=marac_case).get()
     assert due.due_at == start_of_working_day(subtract_working_days(due_date, 2))
     assert timezone.localtime(overdue.due_at).date() == due_date and overdue.repeat_days == 1
+    assert due.deadline == overdue.deadline == overdue.due_at  # the message before it gives the action's deadline
     assert due.agency == overdue.agency == personas.housing
     assert due.link == reverse("marac:action", kwargs={"public_id": action.public_id})
     # overdue: sent, and back tomorrow
     reminders.reminder_process(reminder_id=overdue.pk, now=overdue.due_at)
     repeat = Reminder.objects.get(key=f"{overdue.key}#1")
     assert repeat.due_at == overdue.due_at + datetime.timedelta(days=1)
+    assert repeat.deadline == overdue.deadline  # overdue since the same deadline
     assert Notification.objects.filter(reminder=overdue, user=personas.outsider).exists()
     # reported complete: everything still waiting is cancelled, the repeat included
     marac_services.action_update(action=action, actor=personas.outsider, status="complete")

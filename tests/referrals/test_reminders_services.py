@@ -26,7 +26,7 @@ from referrals.models import (
     Status,
     YouthViolenceDetail,
 )
-from svd_portal.lib.working_days import deadline_after
+from svd_portal.lib.working_days import deadline_after, end_of_working_day
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -423,6 +423,20 @@ def test_the_youth_violence_review_reminder_follows_the_review_date(personas):
     assert Reminder.objects.get(pk=reminder.pk).state == ReminderState.CANCELLED
     _save_review(referral, personas.yv_coordinator, None)
     assert not pending(referral, ReminderKind.YV_REVIEW).exists()
+
+
+def test_a_reminder_sent_ahead_gives_the_day_it_is_due_not_the_day_it_is_sent(personas):
+    referral = factories.make_submitted(personas.owner)
+    review = timezone.localdate() + datetime.timedelta(days=60)
+    _save_review(referral, personas.yv_coordinator, review)
+    reminder = pending(referral, ReminderKind.YV_REVIEW).get()
+    assert reminder.deadline == end_of_working_day(review) and reminder.due_at < reminder.deadline
+    mail.outbox.clear()
+    deliver_due(now=reminder.due_at + datetime.timedelta(minutes=1))
+    notification = Notification.objects.get(reminder=reminder, user=personas.yv_coordinator)
+    expected = f"Youth violence review due: {referral.display_reference}, due by 5:00pm on {review:%A %-d %B %Y}"
+    assert reminders.message_line(notification) == expected
+    assert any(expected in message.body for message in mail.outbox)
 
 
 def test_a_review_date_set_in_the_draft_is_scheduled_on_submission(personas):

@@ -111,4 +111,5 @@ def test_a_draft_says_when_it_would_be_erased(personas, client_for):
     assert f"may be deleted from {erased_from:%-d %B %Y}" in client_for(personas.owner).get(url).content.decode()
     for age, due in ((datetime.timedelta(days=29, hours=23), False), (datetime.timedelta(days=30, hours=1), True)):
         Referral.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - age)
+        factories.drafts_warned_a_week_ago()
         assert retention.due().exists() is due

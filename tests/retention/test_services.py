@@ -87,6 +87,7 @@ def test_due_is_ended_before_the_period_or_a_draft_left_alone(personas):
     fresh_draft = factories.make_marac_referral(personas.owner, submit=False)
     Referral.objects.filter(pk=stale_draft.pk).update(updated_at=timezone.now() - datetime.timedelta(days=91))
     Referral.objects.filter(pk=fresh_draft.pk).update(updated_at=timezone.now() - datetime.timedelta(days=89))
+    factories.drafts_warned_a_week_ago()  # the stale draft's author, not the fresh one's
     other_pathway = factories.make_submitted(personas.owner)  # youth violence: no rule
     Referral.objects.filter(pk=other_pathway.pk).update(status=Status.CLOSED, closed_at=factories.years_ago(30))
 
@@ -243,6 +244,7 @@ def test_a_stale_draft_is_erased_with_its_people(personas):
     draft = factories.make_marac_referral(personas.owner, submit=False)
     people = set(draft.people.values_list("pk", flat=True))
     Referral.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - datetime.timedelta(days=31))
+    assert len(factories.drafts_warned_a_week_ago()) == 1
     result = retention.sweep(erase_due=True)
     assert [r.reason for r in result.erased] == ["draft"]
     assert result.erased[0].keep_for == "30 days as a draft"
@@ -303,7 +305,7 @@ def test_the_command_lists_by_default_and_erases_when_told(personas, marac_case,
     assert closed.reference in out and "nothing was changed" in out
     assert Referral.objects.filter(pk=closed.pk).exists()
     call_command("retention_sweep", "--erase")
-    assert "Erased 1 of 1" in capsys.readouterr().out
+    assert "Erased 1 of 1 case(s) due" in capsys.readouterr().out
     assert not Referral.objects.filter(pk=closed.pk).exists()
 
 
@@ -313,7 +315,7 @@ def test_the_nightly_task_erases_only_when_erasing_is_switched_on(personas, mara
     factories.retention_rule()
     factories.close_case(marac_case, personas.coordinator, ended=factories.years_ago(7))
     settings.SVD_RETENTION_ERASE = False
-    assert retention_sweep.apply().get() == {"due": 1, "erased": 0, "refused": 0}
+    assert retention_sweep.apply().get() == {"due": 1, "erased": 0, "refused": 0, "warned": 0}
     assert Referral.objects.filter(pk=marac_case.pk).exists()
     settings.SVD_RETENTION_ERASE = True
     settings.SVD_RETENTION_NIGHTLY_LIMIT = 1
@@ -322,9 +324,10 @@ def test_the_nightly_task_erases_only_when_erasing_is_switched_on(personas, mara
         personas.coordinator,
         ended=factories.years_ago(8),
     )
-    assert retention_sweep.apply().get() == {"due": 1, "erased": 1, "refused": 0}  # one a night, oldest key first
+    # one a night, oldest key first
+    assert retention_sweep.apply().get() == {"due": 1, "erased": 1, "refused": 0, "warned": 0}
     assert not Referral.objects.filter(pk=marac_case.pk).exists()
-    assert retention_sweep.apply().get() == {"due": 1, "erased": 1, "refused": 0}
+    assert retention_sweep.apply().get() == {"due": 1, "erased": 1, "refused": 0, "warned": 0}
     assert not Referral.objects.filter(pk=later.pk).exists()
     assert "retention-sweep" in settings.CELERY_BEAT_SCHEDULE
 

@@ -2,7 +2,8 @@
 
 Without --erase it is a dry run: it lists the cases the retention rules say are due (reference, pathway, owning
 agency, when it ended) and changes nothing. With --erase it erases them as the nightly task does
-(referrals.retention), one case per transaction, and prints what the erasure records say.
+(referrals.retention), one case per transaction, warns the authors of drafts due within a week, and prints what the
+erasure records say.
 """
 
 from django.core.management.base import BaseCommand
@@ -35,5 +36,6 @@ class Command(BaseCommand):
             self.stderr.write(f"Not erased (referral {referral_id}): {reason}")
         self.stdout.write(
             f"Erased {len(result.erased)} of {len(result.due)} case(s) due "
-            f"({sum(record.rows_total for record in result.erased):,} records); {len(result.refused)} refused"
+            f"({sum(record.rows_total for record in result.erased):,} records); {len(result.refused)} refused; "
+            f"{result.warned} draft author(s) warned"
         )
