@@ -756,6 +756,15 @@ def can_view_data_return(user) -> bool:
     return has_role(user, Role.COORDINATOR, Role.MANAGER)
 
 
+def meetings_counted_for(user) -> QuerySet:
+    """The meetings whose counts (the quarterly data return, actions by agency) a user may see: every MARAC meeting
+    for the MARAC hub's coordinators and managers, who run them all (can_view_data_return); none for anyone else.
+    Counts only: a manager who is not invited to a meeting still cannot open it (meetings_visible_to)."""
+    from marac.models import Meeting
+
+    return Meeting.objects.all() if can_view_data_return(user) else Meeting.objects.none()
+
+
 def _active_invitations(agency_id: int):
     from marac.models import MeetingAgency
 

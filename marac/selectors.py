@@ -17,6 +17,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -402,7 +403,7 @@ def data_return(*, user, start: datetime.date) -> DataReturn:
         return DataReturn(start=start, rows=[], total=ReturnRow("Total", None, {}))
     end = quarter_end(start)
     meetings = list(
-        permissions.meetings_visible_to(user)
+        permissions.meetings_counted_for(user)
         .filter(status=MeetingStatus.HELD, date__gte=start, date__lt=end)
         .order_by("date", "start_time", "id")
     )
@@ -452,3 +453,102 @@ def data_return(*, user, start: datetime.date) -> DataReturn:
     rows = [ReturnRow(label=f"{m.date:%-d %B %Y}", meeting=m, counts=counts.get(m.pk, {})) for m in meetings]
     total = {key: sum(row.counts.get(key, 0) for row in rows) for key, _ in RETURN_COLUMNS}
     return DataReturn(start=start, rows=rows, total=ReturnRow(label="Total", meeting=None, counts=total))
+
+
+# --- Actions by agency: completion in a quarter -------------------------------------------------------------
+
+# SafeLives asks MARACs to tell actions left undone because circumstances changed from actions an agency simply did
+# not do, and to take repeated non-completion to the steering group. An agency with this many actions in a quarter
+# not completed, or still open past their date, is flagged for it.
+ESCALATE_AT = 2
+
+ACTION_COLUMNS = [
+    ("due", "Actions due"),
+    ("on_time", "Completed on time"),
+    ("late", "Completed late"),
+    ("changed", "Not completed: circumstances changed"),
+    ("not_completed", "Not completed"),
+    ("overdue", "Still open, overdue"),
+    ("waiting", "Still open, not yet due"),
+]
+
+
+@dataclass(frozen=True)
+class AgencyCompletion:
+    """One agency's MARAC actions due in the quarter, by what became of them (counts only)."""
+
+    name: str
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    changed: int = 0
+    not_completed: int = 0
+    overdue: int = 0
+    waiting: int = 0
+
+    def values(self) -> list[int]:
+        return [getattr(self, key) for key, _ in ACTION_COLUMNS]
+
+    @property
+    def undone(self) -> int:
+        """Not completed without a change of circumstances, or still open past the due date."""
+        return self.not_completed + self.overdue
+
+    @property
+    def escalate(self) -> bool:
+        return self.undone >= ESCALATE_AT
+
+    @property
+    def on_time_percent(self) -> int | None:
+        """Completed on time, as a whole percentage of the actions that could have been: not those overtaken by a
+        change of circumstances, nor those not yet due. None when there are none."""
+        expected = self.due - self.changed - self.waiting
+        return round(100 * self.on_time / expected) if expected else None
+
+
+@dataclass
+class ActionCompletion:
+    start: datetime.date
+    rows: list[AgencyCompletion]
+    total: AgencyCompletion
+
+    @property
+    def label(self) -> str:
+        return quarter_label(self.start)
+
+    @property
+    def escalated(self) -> list[AgencyCompletion]:
+        return [row for row in self.rows if row.escalate]
+
+
+def action_completion(*, user, start: datetime.date, today: datetime.date | None = None) -> ActionCompletion:
+    """The MARAC actions due in the quarter starting `start`, agreed at any MARAC meeting, counted by the
+    agency that owns them: completed on or before the due date (London time) or after it, not completed (with the
+    reason's kind), or still open. For the MARAC hub's coordinators and managers (`can_view_data_return`), who
+    take repeated non-completion to the steering group. One grouped query; counts only, no case."""
+    today = today or timezone.localdate()
+    if not permissions.can_view_data_return(user):
+        return ActionCompletion(start=start, rows=[], total=AgencyCompletion("Total"))
+    complete = Q(status=ActionStatus.COMPLETE)
+    on_time = complete & Q(status_reported_at__date__lte=F("due_date"))
+    grouped = (
+        Action.objects.filter(
+            due_date__gte=start,
+            due_date__lt=quarter_end(start),
+            meeting_case__meeting__in=permissions.meetings_counted_for(user),
+        )
+        .values("agency__name")
+        .annotate(
+            due=Count("pk"),
+            on_time=Count("pk", filter=on_time),
+            late=Count("pk", filter=complete & ~on_time),
+            changed=Count("pk", filter=Q(status=ActionStatus.NOT_COMPLETED_CIRCUMSTANCES)),
+            not_completed=Count("pk", filter=Q(status=ActionStatus.NOT_COMPLETED)),
+            overdue=Count("pk", filter=Q(status=ActionStatus.OPEN, due_date__lt=today)),
+            waiting=Count("pk", filter=Q(status=ActionStatus.OPEN, due_date__gte=today)),
+        )
+        .order_by("agency__name")
+    )
+    rows = [AgencyCompletion(name=row.pop("agency__name"), **row) for row in grouped]
+    total = AgencyCompletion("Total", *(sum(getattr(row, key) for row in rows) for key, _ in ACTION_COLUMNS))
+    return ActionCompletion(start=start, rows=rows, total=total)

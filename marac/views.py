@@ -403,6 +403,7 @@ def actions(request):
             "groups": selectors.action_tracker(user=request.user),
             "today": timezone.localdate(),
             "can_export": permissions.can_export_marac(request.user),
+            "can_view_completion": permissions.can_view_data_return(request.user),
         },
     )
 
@@ -512,11 +513,17 @@ def possible_repeat(request, public_id):
 # --- The quarterly data return --------------------------------------------------------------------
 
 
-@require_http_methods(["GET"])
-def data_return(request):
+def _quarterly(request, selector):
+    """A quarter's counts for the MARAC hub's coordinators and managers: the form (a bad quarter is an error on it,
+    and the latest quarter is shown) and `selector`'s report for the quarter."""
     permissions.require(permissions.can_view_data_return(request.user))
     form = DataReturnForm(request.GET or None)
-    report = selectors.data_return(user=request.user, start=form.start())
+    return form, selector(user=request.user, start=form.start())
+
+
+@require_http_methods(["GET"])
+def data_return(request):
+    form, report = _quarterly(request, selectors.data_return)
     return render(
         request,
         "marac/data_return.html",
@@ -526,12 +533,33 @@ def data_return(request):
 
 @require_http_methods(["GET"])
 def data_return_csv(request):
-    permissions.require(permissions.can_view_data_return(request.user))
-    form = DataReturnForm(request.GET or None)
-    report = selectors.data_return(user=request.user, start=form.start())
+    _form, report = _quarterly(request, selectors.data_return)
     header = ["Meeting date", *[label for _, label in selectors.RETURN_COLUMNS]]
     rows = [[row.label, *row.values()] for row in [*report.rows, report.total]]
     return csv_response(f"marac-data-return-{report.start:%Y-%m}", header, rows)
+
+
+@require_http_methods(["GET"])
+def action_completion(request):
+    """MARAC actions due in a quarter, by agency: done on time, late, not done (and why), still open."""
+    form, report = _quarterly(request, selectors.action_completion)
+    return render(
+        request,
+        "marac/action_completion.html",
+        {"form": form, "report": report, "columns": selectors.ACTION_COLUMNS, "escalate_at": selectors.ESCALATE_AT},
+    )
+
+
+@require_http_methods(["GET"])
+def action_completion_csv(request):
+    _form, report = _quarterly(request, selectors.action_completion)
+    header = ["Agency", *[label for _, label in selectors.ACTION_COLUMNS], "Completed on time (%)"]
+    rows = [[row.name, *row.values(), _percent(row.on_time_percent)] for row in [*report.rows, report.total]]
+    return csv_response(f"marac-actions-by-agency-{report.start:%Y-%m}", header, rows)
+
+
+def _percent(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 # --- The restricted answers after submission ------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from marac import selectors as marac_selectors
 from marac.models import Action, ActionStatus, MeetingStatus, Research
 from tests.browser.helpers import fill_date, h1
 
@@ -227,4 +228,17 @@ def test_marac_journey(personas, page_for, axe_check):
     expect(coordinator.locator("#measure-agency_police td").last).to_have_text("1")
     expect(coordinator.locator("#measure-children td").last).to_have_text("2")
     axe_check(coordinator, "data return")
+
+    # 7. Actions by agency: Housing's action, completed before its date (when it falls due in this quarter)
+    coordinator.goto("/marac/meetings/")
+    coordinator.get_by_role("link", name="MARAC actions by agency").click()
+    table = coordinator.locator("#action-completion")
+    if marac_selectors.quarter_start(action.due_date) == marac_selectors.quarter_start(today):
+        housing_row = table.locator("tr", has_text="Test Housing")
+        expect(housing_row.locator("td").first).to_have_text("1")  # due
+        expect(housing_row.locator("td").nth(1)).to_have_text("1")  # completed on time
+        expect(housing_row.locator("td").last).to_have_text("100%")
+    else:
+        expect(table).to_contain_text("No MARAC action fell due in this quarter")
+    axe_check(coordinator, "actions by agency")
     assert action.meeting_case.meeting.status == MeetingStatus.HELD

@@ -191,6 +191,8 @@ SPECS = [
     Spec("marac:possible_repeat", decide_expect, object_kwargs("marac_possible"), ("own", "missing")),
     Spec("marac:data_return", role_page({"coordinator"})),
     Spec("marac:data_return_csv", role_page({"coordinator"})),
+    Spec("marac:action_completion", role_page({"coordinator"})),
+    Spec("marac:action_completion_csv", role_page({"coordinator"})),
     Spec("marac:safety", safety_expect, marac_case_kwargs, TARGETS),
     Spec("marac:idva_contact", idva_contact_expect, marac_case_kwargs, TARGETS),
 ]

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import permissions
 from marac import selectors, services
 from tests import factories
 from tests.helpers import csv_rows
@@ -118,6 +119,16 @@ def test_age_boundaries_on_the_meeting_date(personas):
         selectors._aged_between(day, 16, 17)
     )
     assert sorted(matched.values_list("first_name", flat=True)) == ["guessed", "seventeen", "sixteen today"]
+
+
+def test_the_hubs_managers_count_every_meeting_as_its_coordinators_do(personas, quarter):
+    """Counts only: the hub's manager is not invited to the meetings, and still gets the whole return."""
+    start, _day_a, _day_b = quarter
+    hub_manager = factories.make_user(personas.community_safety, "manager")
+    assert not permissions.meetings_visible_to(hub_manager).exists()  # not invited: cannot open the meetings
+    manager = selectors.data_return(user=hub_manager, start=start)
+    coordinator = selectors.data_return(user=personas.coordinator, start=start)
+    assert manager.total.counts == coordinator.total.counts and manager.total.counts["cases"] == 3
 
 
 def test_page_and_csv(personas, client_for, quarter):
