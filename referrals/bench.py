@@ -935,7 +935,7 @@ def _reminder_rows(ctx: BenchContext, params: dict, hub_user: str, hub_agency: s
         "referral_id": "r.id",
         "agency_id": "r.owner_agency_id",
         "due_at": "y.next_review_date::timestamptz",
-        "deadline": "y.next_review_date::timestamptz + interval '17 hours'",
+        "deadline": "(y.next_review_date + time '17:00') AT TIME ZONE 'Europe/London'",
         "state": "'pending'",
         "created_at": "r.accepted_at",
     }

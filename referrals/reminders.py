@@ -62,6 +62,9 @@ MAX_BACKOFF_SECONDS = 3600  # keep well under the broker's visibility timeout
 CLOSED_STATUSES = frozenset({Status.DECLINED, Status.CLOSED})
 # Obligations that outlive the case work: an HSB order runs on after the case is closed.
 OUTLIVES_CASE = frozenset({ReminderKind.HSB_ORDER_END})
+# Reminders that promise notice (a draft's deletion): sent late, their deadline moves on by as much, so the notice
+# runs in full from when it is sent. Other deadlines (a review, an action) are fixed.
+KEEPS_NOTICE = frozenset({ReminderKind.DRAFT_ERASURE})
 
 
 class NoRecipients(Exception):
@@ -488,6 +491,8 @@ def _deliver(reminder_id: int, now: datetime.datetime) -> Delivery:
     if referral is not None and reminder.kind == ReminderKind.DRAFT_ERASURE and not draft_warning_current(reminder):
         _cancel(reminder, now, None)
         return Delivery(reminder_id, outcome="draft changed")
+    if reminder.kind in KEEPS_NOTICE and reminder.deadline is not None and now > reminder.due_at:
+        reminder.deadline += now - reminder.due_at
     recipients = permissions.reminder_recipients(reminder)
     if not recipients:
         raise NoRecipients(f"Nobody to send it to: no active {audience(reminder)} who can see the case")

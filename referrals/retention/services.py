@@ -63,35 +63,49 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-WARN_DAYS = 7  # a draft's author is told this long before it may be deleted
+WARN = datetime.timedelta(days=7)  # a draft's author is told at least this long before it may be deleted
+WARN_DAYS = WARN.days
 
 
-def _current_warnings() -> QuerySet[Reminder]:
-    """The warnings given to the author of the draft OuterRef("pk") since its last change, not cancelled
-    (reminders.draft_warning_current in SQL)."""
+def _standing_warnings(rule: RetentionRule, now: datetime.datetime, referral: Referral | None = None) -> QuerySet:
+    """The warnings that still stand for a draft (`referral`, or the outer query's OuterRef("pk")): not cancelled,
+    given since its last change (reminders.draft_warning_current in SQL), for a day no sooner than its rule gives
+    now (a rule lengthened since makes an earlier warning stale), and not more than WARN past that day (a draft
+    kept longer, erasing switched off meanwhile, is warned again before it goes)."""
+    updated = OuterRef("updated_at") if referral is None else referral.updated_at
     return Reminder.objects.filter(
-        kind=ReminderKind.DRAFT_ERASURE, referral=OuterRef("pk"), created_at__gte=OuterRef("updated_at")
+        Q(deadline__gte=updated + datetime.timedelta(days=rule.draft_days)) & Q(deadline__gte=now - WARN),
+        kind=ReminderKind.DRAFT_ERASURE,
+        referral=OuterRef("pk") if referral is None else referral,
+        created_at__gte=updated,
     ).exclude(state=ReminderState.CANCELLED)
 
 
-def _warned(now: datetime.datetime) -> Exists:
-    """The draft's author has been warned since its last change, and the warning's time is up: sent, or failed
-    (nobody could be told: the author has left), never still waiting."""
-    return Exists(_current_warnings().filter(deadline__lte=now, state__in=[ReminderState.SENT, ReminderState.FAILED]))
+def _warned(rule: RetentionRule, now: datetime.datetime) -> Exists:
+    """The draft's author, or its agency's case workers if the author cannot be told, has been sent a warning that
+    still stands, and the day it gave has come. A warning not yet sent, or that failed, keeps the draft: the
+    failed reminder is on the administrators' list to send again."""
+    return Exists(_standing_warnings(rule, now).filter(state=ReminderState.SENT, deadline__lte=now))
 
 
-def _due_q(rule: RetentionRule, now: datetime.datetime, *, drafts: bool = True) -> Q:
+def _due_q(rule: RetentionRule, now: datetime.datetime, *, drafts: bool = True, warned: bool = True) -> Q:
     """Ended (closed or declined) before the London day `keep_years` ago began, and not still needed by its pathway
     (registry.register_retention_keep), or (with `drafts`) a draft untouched for `draft_days` whose author was
-    warned at least WARN_DAYS before (draft_warnings_schedule); never a case someone has kept from erasure
-    (RetentionHold). The ended half is a range of the partial index ref_ended_idx."""
+    warned at least WARN before (draft_warnings_schedule; `warned=False` leaves that out, to count the drafts
+    past their period); never a case someone has kept from erasure (RetentionHold). The ended half is a range of
+    the partial index ref_ended_idx."""
     cutoff = years_before(timezone.localdate(now), rule.keep_years)
     wanted = Q(status__in=ENDED, closed_at__lt=london_midnight(cutoff))
     for keep in registry.retention_keeps(rule.pathway):  # what the pathway still needs (HSB: orders)
         wanted &= ~keep(cutoff)
     if drafts:
-        wanted |= Q(status=Status.DRAFT, updated_at__lt=now - datetime.timedelta(days=rule.draft_days)) & _warned(now)
+        wanted |= _past_period(rule, now) & (_warned(rule, now) if warned else Q())
     return Q(pathway=rule.pathway) & wanted & Q(retention_hold__isnull=True)
+
+
+def _past_period(rule: RetentionRule, now: datetime.datetime) -> Q:
+    """A draft untouched for its rule's days."""
+    return Q(status=Status.DRAFT, updated_at__lt=now - datetime.timedelta(days=rule.draft_days))
 
 
 def due(*, now: datetime.datetime | None = None, rules: list[RetentionRule] | None = None) -> QuerySet[Referral]:
@@ -100,7 +114,12 @@ def due(*, now: datetime.datetime | None = None, rules: list[RetentionRule] | No
 
 
 def _due_among(
-    referrals: QuerySet[Referral], *, now: datetime.datetime, rules: list[RetentionRule] | None, drafts: bool = True
+    referrals: QuerySet[Referral],
+    *,
+    now: datetime.datetime,
+    rules: list[RetentionRule] | None,
+    drafts: bool = True,
+    warned: bool = True,
 ) -> QuerySet[Referral]:
     """`referrals` that the rules (all of them when None) say are due at `now`: one filter over the referral, so
     the ended half stays a range of ref_ended_idx."""
@@ -109,7 +128,7 @@ def _due_among(
         return referrals.none()
     wanted = Q()
     for rule in rules:
-        wanted |= _due_q(rule, now, drafts=drafts)
+        wanted |= _due_q(rule, now, drafts=drafts, warned=warned)
     return referrals.filter(wanted)
 
 
@@ -128,9 +147,11 @@ class DueCount:
 def due_counts(
     *, now: datetime.datetime | None = None, rules: list[RetentionRule] | None = None
 ) -> dict[str, DueCount]:
-    """The dry run by pathway: how many ended cases and drafts the next sweep would erase (one query)."""
+    """The dry run by pathway (one query): how many ended cases the next sweep would erase, and how many drafts are
+    past their period. A draft goes once its author's warning has run its week, so a sweep erases fewer: none
+    the first night, or while erasing is switched off (nobody is warned then)."""
     counted = (
-        due(now=now, rules=rules)
+        _due_among(Referral.objects.all(), now=now or timezone.now(), rules=rules, warned=False)
         .values("pathway")
         .annotate(ended=Count("pk", filter=Q(status__in=ENDED)), drafts=Count("pk", filter=Q(status=Status.DRAFT)))
         .order_by()
@@ -165,8 +186,9 @@ def draft_erased_on(referral: Referral, *, now: datetime.datetime | None = None)
     rule = RetentionRule.objects.filter(pathway=referral.pathway).first()
     if rule is None:
         return None
-    warning = _warning_of(referral)
-    return timezone.localdate(warning.deadline if warning else _draft_deadline(referral, rule, now or timezone.now()))
+    now = now or timezone.now()
+    warning = _standing_warnings(rule, now, referral).order_by("-deadline").only("deadline").first()
+    return timezone.localdate(warning.deadline if warning else _draft_deadline(referral, rule, now))
 
 
 def _draft_deadline(referral: Referral, rule: RetentionRule, now: datetime.datetime) -> datetime.datetime:
@@ -175,43 +197,45 @@ def _draft_deadline(referral: Referral, rule: RetentionRule, now: datetime.datet
     return max(ended_at(referral) + datetime.timedelta(days=rule.draft_days), now + datetime.timedelta(days=WARN_DAYS))
 
 
-def _warning_key(referral: Referral) -> str:
-    """One warning per draft and version: a change (updated_at) makes the next warning a new one."""
-    return f"draft_erasure:{referral.pk}@{referral.updated_at.isoformat()}"
-
-
-def _warning_of(referral: Referral) -> Reminder | None:
-    """The warning scheduled since the draft last changed, unless cancelled."""
-    return (
-        Reminder.objects.filter(key=_warning_key(referral))
-        .exclude(state=ReminderState.CANCELLED)
-        .only("deadline")
-        .first()
-    )
-
-
-def draft_warnings_schedule(*, now: datetime.datetime | None = None) -> int:
-    """Warn each draft's author (a notification, and its email) that the draft may be deleted, when that is
-    WARN_DAYS or less away and they have not been warned since they last changed it. The warning gives the day;
-    the sweep erases the draft only once that day has come (_warned). Returns how many warnings it scheduled."""
+def draft_warnings_schedule(*, now: datetime.datetime | None = None, limit: int | None = None) -> int:
+    """Warn each draft's author (a notification, and its email) that the draft may be deleted, when that is WARN or
+    less away and no warning stands (_standing_warnings): once after each change, and again if the rule or a long
+    pause in erasing has made the last one stale. The warning gives the day, at least WARN on (and moved on if it
+    goes out late: reminders.KEEPS_NOTICE); the sweep erases the draft only once that day has come (_warned).
+    Returns how many warnings it scheduled (at most `limit`)."""
     now = now or timezone.now()
     scheduled = 0
     for rule in RetentionRule.objects.order_by("pathway"):
-        soon = now + datetime.timedelta(days=WARN_DAYS) - datetime.timedelta(days=rule.draft_days)
-        drafts = Referral.objects.filter(pathway=rule.pathway, status=Status.DRAFT, updated_at__lt=soon).exclude(
-            Exists(_current_warnings())
+        drafts = Referral.objects.filter(_past_period(rule, now + WARN), pathway=rule.pathway).exclude(
+            Exists(_standing_warnings(rule, now))
         )
-        for referral in drafts.order_by("pk").iterator():
-            reminders.reminder_schedule(
-                kind=ReminderKind.DRAFT_ERASURE,
-                referral=referral,
-                user=referral.referrer_id,
-                due_at=now,
-                deadline=_draft_deadline(referral, rule, now),
-                key=_warning_key(referral),
-            )
-            scheduled += 1
+        for referral in drafts.order_by("pk")[: None if limit is None else limit - scheduled]:
+            try:
+                scheduled += _draft_warn(referral, rule, now)
+            except Exception:  # one draft's warning must not stop the others, nor the night's erasing
+                logger.exception("retention: could not warn about draft %s", referral.pk)
     return scheduled
+
+
+@transaction.atomic
+def _draft_warn(referral: Referral, rule: RetentionRule, now: datetime.datetime) -> int:
+    """Schedule one draft's warning, with the draft locked: a change made meanwhile (which waits for the lock, and
+    then makes the warning stale) is seen, and that draft is left for the next night. To its author if they can
+    be told (reminder_recipients), otherwise to its agency's case workers."""
+    locked = referral_lock(referral)
+    if locked.status != Status.DRAFT or locked.updated_at != referral.updated_at:
+        return 0
+    author = Reminder(kind=ReminderKind.DRAFT_ERASURE, referral=locked, user_id=locked.referrer_id)
+    to = {"user": locked.referrer_id} if permissions.reminder_recipients(author) else {"agency": locked.owner_agency_id}
+    reminders.reminder_schedule(
+        kind=ReminderKind.DRAFT_ERASURE,
+        referral=locked,
+        due_at=now,
+        deadline=_draft_deadline(locked, rule, now),
+        key=f"draft_erasure:{locked.pk}@{now.isoformat()}",
+        **to,
+    )
+    return 1
 
 
 REVIEW_DAYS = 30  # how far ahead the owning agencies' list of cases due for erasure looks
@@ -395,7 +419,7 @@ def sweep(*, erase_due: bool, now: datetime.datetime | None = None, limit: int |
     result = SweepResult(due=list(due(now=now).order_by("pk").values_list("pk", flat=True)[:limit]))
     if not erase_due:
         return result
-    result.warned = draft_warnings_schedule(now=now)
+    result.warned = draft_warnings_schedule(now=now, limit=limit)
     for referral_id in result.due:
         try:
             record = erase(referral_id=referral_id, now=now)
