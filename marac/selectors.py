@@ -376,14 +376,20 @@ class ReturnRow:
 
 
 @dataclass
-class DataReturn:
+class QuarterReport:
+    """Counts for the quarter starting `start` (the data return, actions by agency)."""
+
     start: datetime.date
-    rows: list[ReturnRow]
-    total: ReturnRow
 
     @property
     def label(self) -> str:
         return quarter_label(self.start)
+
+
+@dataclass
+class DataReturn(QuarterReport):
+    rows: list[ReturnRow]
+    total: ReturnRow
 
     @property
     def measures(self) -> list[tuple[str, str, list[int], int]]:
@@ -462,14 +468,15 @@ def data_return(*, user, start: datetime.date) -> DataReturn:
 # not completed, or still open past their date, is flagged for it.
 ESCALATE_AT = 2
 
+# (key, label in the CSV, the table's shorter heading)
 ACTION_COLUMNS = [
-    ("due", "Actions due"),
-    ("on_time", "Completed on time"),
-    ("late", "Completed late"),
-    ("changed", "Not completed: circumstances changed"),
-    ("not_completed", "Not completed"),
-    ("overdue", "Still open, overdue"),
-    ("waiting", "Still open, not yet due"),
+    ("due", "Actions due", "Due"),
+    ("on_time", "Completed on time", "Done on time"),
+    ("late", "Completed late", "Done late"),
+    ("changed", "Not completed: circumstances changed", "Not done: circum­stances changed"),
+    ("not_completed", "Not completed", "Not done"),
+    ("overdue", "Still open, overdue", "Open, overdue"),
+    ("waiting", "Still open, not yet due", "Open, not yet due"),
 ]
 
 
@@ -487,7 +494,7 @@ class AgencyCompletion:
     waiting: int = 0
 
     def values(self) -> list[int]:
-        return [getattr(self, key) for key, _ in ACTION_COLUMNS]
+        return [getattr(self, key) for key, _, _ in ACTION_COLUMNS]
 
     @property
     def undone(self) -> int:
@@ -507,14 +514,9 @@ class AgencyCompletion:
 
 
 @dataclass
-class ActionCompletion:
-    start: datetime.date
+class ActionCompletion(QuarterReport):
     rows: list[AgencyCompletion]
     total: AgencyCompletion
-
-    @property
-    def label(self) -> str:
-        return quarter_label(self.start)
 
     @property
     def escalated(self) -> list[AgencyCompletion]:
@@ -536,6 +538,7 @@ def action_completion(*, user, start: datetime.date, today: datetime.date | None
             due_date__gte=start,
             due_date__lt=quarter_end(start),
             meeting_case__meeting__in=permissions.meetings_counted_for(user),
+            meeting_case__removed_at__isnull=True,  # a case taken off the list before the meeting: not agreed there
         )
         .values("agency__name")
         .annotate(
@@ -550,5 +553,5 @@ def action_completion(*, user, start: datetime.date, today: datetime.date | None
         .order_by("agency__name")
     )
     rows = [AgencyCompletion(name=row.pop("agency__name"), **row) for row in grouped]
-    total = AgencyCompletion("Total", *(sum(getattr(row, key) for row in rows) for key, _ in ACTION_COLUMNS))
+    total = AgencyCompletion("Total", *(sum(getattr(row, key) for row in rows) for key, _, _ in ACTION_COLUMNS))
     return ActionCompletion(start=start, rows=rows, total=total)

@@ -714,8 +714,9 @@ def action_update(*, action: Action, actor, status: str, note: str = "") -> Acti
     previous = action.status
     action.status = status
     action.status_note = (note or "").strip()
-    action.status_reported_at = timezone.now()
-    action.status_reported_by = actor
+    if status != previous:  # when the status was reported (a later change to the note alone keeps it: on time stays)
+        action.status_reported_at = timezone.now()
+        action.status_reported_by = actor
     _save(action, actor, "action_update")
     referral = referral_lock(action.referral)
     if previous != status:

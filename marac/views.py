@@ -553,7 +553,7 @@ def action_completion(request):
 @require_http_methods(["GET"])
 def action_completion_csv(request):
     _form, report = _quarterly(request, selectors.action_completion)
-    header = ["Agency", *[label for _, label in selectors.ACTION_COLUMNS], "Completed on time (%)"]
+    header = ["Agency", *[label for _, label, _ in selectors.ACTION_COLUMNS], "Completed on time (%)"]
     rows = [[row.name, *row.values(), _percent(row.on_time_percent)] for row in [*report.rows, report.total]]
     return csv_response(f"marac-actions-by-agency-{report.start:%Y-%m}", header, rows)
 
