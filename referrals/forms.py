@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Agency
 from referrals.models import (
     YV_MAX_AGE,
+    AccessAction,
     ConsentGiven,
     LawfulBasis,
     Pathway,
@@ -22,6 +23,7 @@ from referrals.models import (
     Status,
     YouthViolenceDetail,
 )
+from referrals.selectors import NO_FILTERS, OTHER_AGENCIES, AccessLogFilters
 from svd_portal.lib.forms import GovukDateField, GovukForm, GovukModelForm, errors_to_form
 
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -242,29 +244,81 @@ class RevokeForm(GovukForm):
     )
 
 
-class CaseFilterForm(GovukForm):
+class DateRangeFilter:
+    """A filter form's two optional dates, `range_fields` (from, to), both days included: refused the wrong way
+    round (`range_error` on the second), and as a range of moments from London midnight to London midnight."""
+
+    range_fields: tuple[str, str]
+    range_error: str
+
+    def clean(self):
+        data = super().clean()
+        start, end = (data.get(name) for name in self.range_fields)
+        if start and end and start > end:
+            self.add_error(self.range_fields[1], self.range_error)
+        return data
+
+    def date_range(self) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+        data = self.cleaned_data if self.is_valid() else {}
+        tz = timezone.get_current_timezone()
+        start, end = (data.get(name) for name in self.range_fields)
+        return (
+            datetime.datetime.combine(start, datetime.time.min, tzinfo=tz) if start else None,
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz) if end else None,
+        )
+
+
+class CaseFilterForm(DateRangeFilter, GovukForm):
     """Filters for the case lists. GET parameters hold no names: name search is a POST (SearchForm)."""
+
+    range_fields = ("received_from", "received_to")
+    range_error = "Received to must be the same as or after received from"
 
     pathway = forms.ChoiceField(label="Pathway", required=False, choices=[("", "All pathways"), *Pathway.choices])
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "All statuses"), *Status.choices])
     received_from = GovukDateField(label="Received from", required=False)
     received_to = GovukDateField(label="Received to", required=False)
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("received_from"), data.get("received_to")
-        if start and end and start > end:
-            self.add_error("received_to", "Received to must be the same as or after received from")
-        return data
 
-    def date_range(self):
-        data = self.cleaned_data if self.is_valid() else {}
-        tz = timezone.get_current_timezone()
-        start = data.get("received_from")
-        end = data.get("received_to")
-        return (
-            datetime.datetime.combine(start, datetime.time.min, tzinfo=tz) if start else None,
-            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz) if end else None,
+class AccessLogFilterForm(DateRangeFilter, GovukForm):
+    """Filters for an agency administrator's access log: which case, who, from which agency, what and when. The
+    references and staff names it takes are not case content."""
+
+    range_fields = ("seen_from", "seen_to")
+    range_error = "The end date must be the same as or after the start date"
+
+    reference = forms.CharField(
+        label="Case reference", required=False, max_length=40, help_text="For example OB-2026-00123"
+    )
+    person = forms.CharField(
+        label="Who", required=False, max_length=100, help_text="Part of their name, or their whole email address"
+    )
+    agency = forms.ChoiceField(label="Their agency", required=False)
+    action = forms.ChoiceField(label="What they did", required=False, choices=[("", "Anything"), *AccessAction.choices])
+    seen_from = GovukDateField(label="From", required=False)
+    seen_to = GovukDateField(label="To", required=False)
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [
+            ("", "Any agency"),
+            (OTHER_AGENCIES, "Any agency but mine"),
+            *[(str(agency.pk), agency.name) for agency in agencies],
+        ]
+
+    def filters(self) -> AccessLogFilters:
+        """What to narrow the log to: nothing until the form is valid."""
+        if not (self.is_bound and self.is_valid()):
+            return NO_FILTERS
+        data = self.cleaned_data
+        start, end = self.date_range()
+        return AccessLogFilters(
+            reference=data["reference"],
+            person=data["person"],
+            agency=data["agency"],
+            action=data["action"],
+            start=start,
+            end=end,
         )
 
 

@@ -9,10 +9,11 @@ from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.text import capfirst
 
 from accounts import permissions
+from accounts.models import User
 from referrals import registry
 from referrals.models import (
     AccessLog,
@@ -104,11 +105,16 @@ class CaseFilters:
             queryset = queryset.filter(pathway=self.pathway)
         if self.status:
             queryset = queryset.filter(status=self.status)
-        if self.received_from:
-            queryset = queryset.filter(created_at__gte=self.received_from)
-        if self.received_to:
-            queryset = queryset.filter(created_at__lt=self.received_to)
-        return queryset
+        return in_range(queryset, "created_at", self.received_from, self.received_to)
+
+
+def in_range(queryset: QuerySet, field: str, start: datetime.datetime | None, end: datetime.datetime | None):
+    """`queryset` with `field` from `start` (included) to `end` (not included), either end open when None."""
+    if start:
+        queryset = queryset.filter(**{f"{field}__gte": start})
+    if end:
+        queryset = queryset.filter(**{f"{field}__lt": end})
+    return queryset
 
 
 def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Page:
@@ -340,12 +346,52 @@ def case_history(*, referral: Referral, show_restricted: bool) -> list[HistoryEn
 # --- Access log -----------------------------------------------------------------------------------
 
 
-def access_log_for_admin(*, user, number: int = 1) -> Page:
-    """Access-log rows for the cases the administrator's agency owns, newest first."""
+OTHER_AGENCIES = "other"  # the access log's "any agency but mine"
+
+
+@dataclass(frozen=True)
+class AccessLogFilters:
+    """What an administrator narrows their access log to (forms.AccessLogFilterForm): a case reference, who (part
+    of a name, or an email address), their agency (an id, or OTHER_AGENCIES: any but the administrator's), what
+    they did, and a range of moments."""
+
+    reference: str = ""
+    person: str = ""
+    agency: str = ""
+    action: str = ""
+    start: datetime.datetime | None = None
+    end: datetime.datetime | None = None
+
+    def apply(self, queryset: QuerySet, *, own_agency) -> QuerySet:
+        if self.reference:
+            queryset = queryset.filter(referral_reference__iexact=self.reference.strip())
+        if self.person:
+            who = self.person.strip()
+            people = User.objects.filter(Q(full_name__icontains=who) | Q(email__iexact=who))
+            queryset = queryset.filter(user__in=people)
+        if self.agency == OTHER_AGENCIES:
+            queryset = queryset.exclude(agency=own_agency)
+        elif self.agency:
+            queryset = queryset.filter(agency_id=int(self.agency))
+        if self.action:
+            queryset = queryset.filter(action=self.action)
+        return in_range(queryset, "at", self.start, self.end)
+
+
+NO_FILTERS = AccessLogFilters()
+
+
+def access_log_rows(*, user, filters: AccessLogFilters = NO_FILTERS) -> QuerySet[AccessLog]:
+    """Access-log rows for the cases the administrator's agency owns, as filtered, newest first."""
     agency = permissions.agency_of(user)
-    queryset = AccessLog.objects.filter(owner_agency=agency)
-    total = queryset.count()
-    return paginate(queryset.select_related("user", "agency").order_by("-at", "-id"), number=number, total=total)
+    queryset = filters.apply(AccessLog.objects.filter(owner_agency=agency), own_agency=agency)
+    return queryset.select_related("user", "agency").order_by("-at", "-id")
+
+
+def access_log_for_admin(*, user, filters: AccessLogFilters = NO_FILTERS, number: int = 1) -> Page:
+    """One page of access_log_rows, with their count."""
+    rows = access_log_rows(user=user, filters=filters)
+    return paginate(rows, number=number, total=rows.order_by().count())
 
 
 # --- Reminders and notifications (issue 6) ---------------------------------------------------------

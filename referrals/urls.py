@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/", views.case_search, name="search"),
     path("new/", views.referral_start, name="start"),
     path("access-log/", views.access_log, name="access_log"),
+    path("access-log.csv", views.access_log_csv, name="access_log_csv"),
     path("due-for-erasure/", retention_views.due_for_erasure, name="due_for_erasure"),
     path("notifications/", views_reminders.notifications, name="notifications"),
     path("notifications/read-all/", views_reminders.notifications_read_all, name="notifications_read_all"),

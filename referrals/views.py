@@ -7,11 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions
+from accounts.models import Agency
 from referrals import journey, registry, selectors, services
 from referrals.forms import (
+    AccessLogFilterForm,
     CaseFilterForm,
     PathwayForm,
     PersonForm,
@@ -23,6 +26,7 @@ from referrals.forms import (
 from referrals.models import AccessAction, Person, PersonRole, ReferralShare, Status
 from referrals.retention import services as retention
 from referrals.workflow import TRANSITIONS, InvalidTransition, transitions_from
+from svd_portal.lib.csv_export import csv_response
 from svd_portal.lib.forms import errors_to_form, posted_version
 
 
@@ -381,8 +385,48 @@ def share_revoke(request, public_id, share_id):
 # --- Access log -----------------------------------------------------------------------------------
 
 
+ACCESS_LOG_CSV_ROWS = 10_000  # a download is for an investigation: narrow it with the filters
+
+
+def _access_log_form(request) -> AccessLogFilterForm:
+    """The administrator's filters as the request gives them (bad values are errors on the form, and filter
+    nothing)."""
+    permissions.require(permissions.can_view_access_log(request.user))
+    agencies = Agency.objects.filter(is_active=True).only("pk", "name").order_by("name")
+    return AccessLogFilterForm(request.GET or None, agencies=agencies)
+
+
 @require_http_methods(["GET"])
 def access_log(request):
-    permissions.require(permissions.can_view_access_log(request.user))
-    page = selectors.access_log_for_admin(user=request.user, number=selectors.page_number(request.GET.get("page")))
-    return render(request, "referrals/access_log.html", {"page": page})
+    """Who has viewed or exported the agency's cases, narrowed by case, person, agency, what and when."""
+    form = _access_log_form(request)
+    filters = form.filters()
+    page = selectors.access_log_for_admin(
+        user=request.user, filters=filters, number=selectors.page_number(request.GET.get("page"))
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "form": form, "query": query.urlencode(), "csv_rows": ACCESS_LOG_CSV_ROWS}
+    return render(request, "referrals/access_log.html", {**context, "filtered": filters != selectors.NO_FILTERS})
+
+
+ACCESS_LOG_HEADER = ["When", "Who", "Their agency", "Case", "What", "Records", "From"]
+
+
+@require_http_methods(["GET"])
+def access_log_csv(request):
+    """The filtered access log as CSV, newest first, at most ACCESS_LOG_CSV_ROWS rows."""
+    rows = selectors.access_log_rows(user=request.user, filters=_access_log_form(request).filters())
+    lines = [
+        [
+            f"{timezone.localtime(row.at):%Y-%m-%d %H:%M:%S}",
+            row.user.full_name,
+            row.agency.short_name if row.agency else "",
+            row.referral_reference,
+            row.get_action_display(),
+            "" if row.record_count is None else row.record_count,
+            row.ip_address or "",
+        ]
+        for row in rows[:ACCESS_LOG_CSV_ROWS]
+    ]
+    return csv_response(f"access-log-{timezone.localdate():%Y-%m-%d}", ACCESS_LOG_HEADER, lines)

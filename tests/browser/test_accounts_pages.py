@@ -127,3 +127,29 @@ def test_preferences_members_and_error_pages(page_for, axe_check, personas):
     response = page.goto("/cases/")  # an agency administrator without a case role
     assert response.status == 403
     axe_check(page, "403")
+
+
+def test_the_access_log_can_be_narrowed_to_a_person(page_for, axe_check, personas):
+    from referrals import services
+    from referrals.models import AccessAction
+
+    case = factories.make_submitted(personas.owner)
+    for user in (personas.owner, personas.yv_coordinator, personas.yv_coordinator):
+        services.access_log_record(user=user, referral=case, action=AccessAction.VIEW_CASE, page="t")
+    page = page_for(personas.owner_admin)
+    page.get_by_role("link", name="Access log").first.click()
+    expect(page.locator("#access-log caption")).to_have_text("3 records")
+    axe_check(page, "access log")
+    page.get_by_label("Who").fill("Yves")
+    page.get_by_label("Their agency").select_option(label="Any agency but mine")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#access-log caption")).to_have_text("2 records matching the filters")
+    expect(page.get_by_label("Who")).to_have_value("Yves")
+    axe_check(page, "access log, filtered")
+    page.get_by_role("group", name="From").get_by_label("Year").fill("2026")
+    page.get_by_role("group", name="From").get_by_label("Month").fill("13")
+    page.get_by_role("group", name="From").get_by_label("Day").fill("1")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page.get_by_label("Who")).to_have_value("Yves")  # what was typed is kept
+    axe_check(page, "access log with an error")

@@ -65,6 +65,7 @@ SPECS = [
     Spec("referrals:search", role_page(CASE_ROLES), method="post", data=lambda w, t: {"q": "Subjectson"}),
     Spec("referrals:start", role_page(WRITERS)),
     Spec("referrals:access_log", role_page({"owner_admin"})),
+    Spec("referrals:access_log_csv", role_page({"owner_admin"})),
     Spec("referrals:detail", case_page, case_kwargs, CASE_TARGETS),
     Spec("referrals:history", case_page, case_kwargs, CASE_TARGETS),
     Spec("referrals:confirmation", confirmation_expect, case_kwargs, CASE_TARGETS),
