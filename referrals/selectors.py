@@ -364,7 +364,11 @@ class AccessLogFilters:
 
     def apply(self, queryset: QuerySet, *, own_agency) -> QuerySet:
         if self.reference:
-            queryset = queryset.filter(referral_reference__iexact=self.reference.strip())
+            typed = self.reference.strip()
+            if REFERENCE_RE.match(typed):  # by the case, through accesslog_referral_at_idx
+                queryset = queryset.filter(referral__in=Referral.objects.filter(reference=typed.upper()))
+            else:  # a draft, as the log names it ("Draft 1a2b3c4d")
+                queryset = queryset.filter(referral_reference__iexact=typed)
         if self.person:
             who = self.person.strip()
             people = User.objects.filter(Q(full_name__icontains=who) | Q(email__iexact=who))

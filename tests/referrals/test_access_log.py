@@ -138,3 +138,10 @@ def test_the_page_query_count_is_pinned(personas, client_for, logged, django_ass
     client = client_for(personas.owner_admin)
     with django_assert_max_num_queries(ACCESS_LOG_PAGE):
         client.get(reverse(URL), {"person": "yves", "agency": "other"})
+
+
+def test_a_draft_is_found_by_the_label_the_log_gives_it(personas, client_for, logged):
+    draft = factories.make_draft(personas.owner)
+    services.access_log_record(user=personas.owner, referral=draft, action=AccessAction.VIEW_CASE, page="t")
+    client = client_for(personas.owner_admin)
+    assert _references(client, reference=draft.display_reference.upper()) == [draft.display_reference]
