@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Agency
 from referrals.models import (
+    PHONE_RE,
     YV_MAX_AGE,
     AccessAction,
     ConsentGiven,
@@ -27,7 +28,6 @@ from referrals.selectors import NO_FILTERS, OTHER_AGENCIES, AccessLogFilters
 from svd_portal.lib.forms import GovukDateField, GovukForm, GovukModelForm, errors_to_form
 
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 
 
 class PathwayForm(GovukForm):
@@ -324,9 +324,9 @@ class AccessLogFilterForm(DateRangeFilter, GovukForm):
 
 class SearchForm(GovukForm):
     q = forms.CharField(
-        label="Search by reference or name",
+        label="Search by reference, name or phone number",
         max_length=100,
-        help_text="For example OB-2026-00123, or a first and last name",
+        help_text="For example OB-2026-00123, a first and last name, or 07700 900123",
     )
 
 

@@ -7,6 +7,7 @@ Rules about one row live here; every write goes through referrals.services.
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 
 from django.conf import settings
@@ -270,6 +271,21 @@ def name_key(*parts: str) -> str:
     return " ".join("".join(ch for ch in text.casefold() if ch.isalnum() or ch.isspace()).split())
 
 
+PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")  # what a phone number may be typed as
+
+
+def phone_key(phone: str) -> str:
+    """A matching key for phone numbers: its digits, a UK number in its national form, so that "+44 (0)7700 900123",
+    "0044 7700 900123" and "07700 900 123" are all "07700900123"."""
+    digits = "".join(ch for ch in phone if ch in "0123456789")
+    international = phone.lstrip().startswith("+") or digits.startswith("00")
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if international and digits.startswith("44"):
+        digits = digits[2:] if digits[2:3] == "0" else "0" + digits[2:]
+    return digits
+
+
 class Person(models.Model):
     """A person named on one referral. People belong to a referral so that they share its access rules."""
 
@@ -304,6 +320,7 @@ class Person(models.Model):
     gp = models.CharField("GP practice", max_length=200, blank=True)
     school = models.CharField("School or college", max_length=200, blank=True)
     name_key = models.CharField(max_length=220, editable=False, db_index=True)
+    phone_key = models.CharField(max_length=20, editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()
@@ -319,14 +336,16 @@ class Person(models.Model):
                 condition=models.Q(role="subject"),
                 name="person_subject_profile_idx",
             ),
+            models.Index(fields=["phone_key"], condition=~models.Q(phone_key=""), name="person_phone_key_idx"),
         ]
 
     def __str__(self) -> str:
         return self.full_name
 
     def save(self, *args, **kwargs):
-        # A derived column for matching and search, kept in step with the names it is made from.
+        # Derived columns for matching and search, kept in step with what they are made from.
         self.name_key = name_key(self.first_name, self.last_name, self.aliases)
+        self.phone_key = phone_key(self.phone)
         super().save(*args, **kwargs)
 
     @property

@@ -16,6 +16,7 @@ from accounts import permissions
 from accounts.models import User
 from referrals import registry
 from referrals.models import (
+    PHONE_RE,
     AccessLog,
     Person,
     PersonRole,
@@ -24,6 +25,7 @@ from referrals.models import (
     ReferralShare,
     RetentionHold,
     name_key,
+    phone_key,
 )
 
 REFERENCE_RE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{3,7}$", re.IGNORECASE)
@@ -156,11 +158,15 @@ def case_list(*, user, scope: str, filters: CaseFilters, number: int = 1) -> Pag
 
 
 def case_search(*, user, query: str, limit: int = 50) -> list[Referral]:
-    """Find visible cases by reference, or by name (any order of the words, aliases included)."""
+    """Find visible cases by reference, by anyone's phone number on them (however it was typed), or by name (any
+    order of the words, aliases included)."""
     query = (query or "").strip()
     visible = permissions.referrals_visible_to(user)
     if REFERENCE_RE.match(query):
         matches = visible.filter(reference__iexact=query)
+    elif PHONE_RE.match(query):
+        numbers = Person.objects.filter(phone_key=phone_key(query))
+        matches = visible.filter(pk__in=numbers.values("referral_id"))
     else:
         words = name_key(query).split()
         if not words:

@@ -15,6 +15,7 @@ from referrals.models import (
     ShareLevel,
     Status,
     YouthViolenceDetail,
+    phone_key,
 )
 from tests import factories
 from tests.helpers import step_url
@@ -283,6 +284,49 @@ def test_search_is_a_post_and_finds_by_name_or_reference(personas, client_for):
     assert "govuk-error-summary" in page
 
 
+def test_search_finds_a_phone_number_however_it_was_typed(personas, client_for):
+    referral = factories.make_submitted(personas.owner, phone="07700 900 123")
+    other_person = factories.make_submitted(personas.owner)
+    factories.add_person(
+        other_person,
+        personas.owner,
+        PersonRole.PARENT_CARER,
+        first_name="Pat",
+        last_name="Parent",
+        phone="+44 (0)7700 900456",
+    )
+    hidden = factories.make_submitted(factories.make_user(personas.housing, "caseworker"), phone="07700900123")
+    client = client_for(personas.owner)
+
+    def found(q):
+        page = client.post(reverse("referrals:search"), {"q": q}).content.decode()
+        return {r.reference for r in (referral, other_person, hidden) if r.reference in page}
+
+    assert found("+44 7700 900123") == {referral.reference}  # not the other agency's case with the same number
+    assert found("0044 7700 900123") == {referral.reference}
+    assert found("07700-900-456") == {other_person.reference}  # anyone on the case, not only its subject
+    assert found("07700 900") == set()  # the whole number, not a part of it
+    page = client.post(reverse("referrals:search"), {"q": "07700 900 999"}).content.decode()
+    assert "govuk-error-summary" not in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("07700 900123", "07700900123"),
+        ("+44 7700 900123", "07700900123"),
+        ("+44 (0)7700 900123", "07700900123"),
+        ("0044 7700 900123", "07700900123"),
+        ("(020) 7946 0000", "02079460000"),
+        ("+353 1 234 5678", "35312345678"),
+        ("447700900123", "447700900123"),  # no + or 00: not known to be international, kept as typed
+        ("", ""),
+    ],
+)
+def test_phone_key(typed, key):
+    assert phone_key(typed) == key
+
+
 def test_list_filters_and_bad_filter_input(personas, client_for):
     referral = factories.make_submitted(personas.owner)
     client = client_for(personas.owner)
@@ -369,3 +413,16 @@ def test_case_list_rows_show_each_subject_escaped_with_the_owner_only_on_the_sha
     shared = client_for(personas.shared).get(reverse("referrals:list") + "?scope=shared").content.decode()
     assert referral.reference in shared and ">Owner</th>" in shared
     assert f'<td class="govuk-table__cell">{personas.owner.membership.agency.short_name}</td>' in shared
+
+
+def test_the_migration_fills_the_phone_key_of_people_already_recorded(personas):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("referrals.migrations.0015_person_phone_key")
+    referral = factories.make_submitted(personas.owner, phone="+44 (0)7700 900321")
+    Person.objects.filter(referral=referral).update(phone_key="")
+    migration.fill_phone_keys(apps, None)
+    assert list(Person.objects.filter(referral=referral).values_list("phone_key", flat=True)) == ["07700900321"]
+    assert migration._phone_key("0044 7700 900321") == phone_key("0044 7700 900321")
