@@ -280,12 +280,15 @@ class CaseFilterForm(DateRangeFilter, GovukForm):
     received_to = GovukDateField(label="Received to", required=False)
 
 
+CLOSED = " (no longer active)"
+
+
 class AccessLogFilterForm(DateRangeFilter, GovukForm):
     """Filters for an agency administrator's access log: which case, who, from which agency, what and when. The
     references and staff names it takes are not case content."""
 
     range_fields = ("seen_from", "seen_to")
-    range_error = "The end date must be the same as or after the start date"
+    range_error = "Viewed to must be the same as or after viewed from"
 
     reference = forms.CharField(
         label="Case reference", required=False, max_length=40, help_text="For example OB-2026-00123"
@@ -295,15 +298,15 @@ class AccessLogFilterForm(DateRangeFilter, GovukForm):
     )
     agency = forms.ChoiceField(label="Their agency", required=False)
     action = forms.ChoiceField(label="What they did", required=False, choices=[("", "Anything"), *AccessAction.choices])
-    seen_from = GovukDateField(label="From", required=False)
-    seen_to = GovukDateField(label="To", required=False)
+    seen_from = GovukDateField(label="Viewed from", required=False)
+    seen_to = GovukDateField(label="Viewed to", required=False)
 
     def __init__(self, *args, agencies=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [
             ("", "Any agency"),
             (OTHER_AGENCIES, "Any agency but mine"),
-            *[(str(agency.pk), agency.name) for agency in agencies],
+            *[(str(agency.pk), agency.name + ("" if agency.is_active else CLOSED)) for agency in agencies],
         ]
 
     def filters(self) -> AccessLogFilters:

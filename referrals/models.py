@@ -271,19 +271,27 @@ def name_key(*parts: str) -> str:
     return " ".join("".join(ch for ch in text.casefold() if ch.isalnum() or ch.isspace()).split())
 
 
-PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")  # what a phone number may be typed as
+PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")  # what a phone number may be typed on a form
+PHONE_SEARCH_RE = re.compile(r"^\+?[0-9 ().-]+$")  # what a search for one may look like, with enough digits
+PHONE_MIN_DIGITS = 7
 
 
 def phone_key(phone: str) -> str:
     """A matching key for phone numbers: its digits, a UK number in its national form, so that "+44 (0)7700 900123",
-    "0044 7700 900123" and "07700 900 123" are all "07700900123"."""
+    "0044 7700 900123", "447700900123" and "07700 900 123" are all "07700900123"."""
     digits = "".join(ch for ch in phone if ch in "0123456789")
     international = phone.lstrip().startswith("+") or digits.startswith("00")
     if digits.startswith("00"):
         digits = digits[2:]
-    if international and digits.startswith("44"):
+    if international and digits.startswith("44") or re.fullmatch(r"44[1-9][0-9]{9}", digits):
         digits = digits[2:] if digits[2:3] == "0" else "0" + digits[2:]
     return digits
+
+
+def is_phone_search(query: str) -> bool:
+    """Does a search look like a phone number: only what numbers are written with, and at least
+    PHONE_MIN_DIGITS digits?"""
+    return bool(PHONE_SEARCH_RE.match(query)) and len(phone_key(query)) >= PHONE_MIN_DIGITS
 
 
 class Person(models.Model):
@@ -320,10 +328,10 @@ class Person(models.Model):
     gp = models.CharField("GP practice", max_length=200, blank=True)
     school = models.CharField("School or college", max_length=200, blank=True)
     name_key = models.CharField(max_length=220, editable=False, db_index=True)
-    phone_key = models.CharField(max_length=20, editable=False, blank=True)
+    phone_key = models.CharField(max_length=30, editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["phone_key"])  # derived from phone, which is kept
 
     class Meta:
         ordering = ["referral", "role", "id"]

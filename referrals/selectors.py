@@ -16,7 +16,7 @@ from accounts import permissions
 from accounts.models import User
 from referrals import registry
 from referrals.models import (
-    PHONE_RE,
+    PHONE_SEARCH_RE,
     AccessLog,
     Person,
     PersonRole,
@@ -24,6 +24,7 @@ from referrals.models import (
     ReferralEvent,
     ReferralShare,
     RetentionHold,
+    is_phone_search,
     name_key,
     phone_key,
 )
@@ -164,9 +165,10 @@ def case_search(*, user, query: str, limit: int = 50) -> list[Referral]:
     visible = permissions.referrals_visible_to(user)
     if REFERENCE_RE.match(query):
         matches = visible.filter(reference__iexact=query)
-    elif PHONE_RE.match(query):
-        numbers = Person.objects.filter(phone_key=phone_key(query))
-        matches = visible.filter(pk__in=numbers.values("referral_id"))
+    elif is_phone_search(query):
+        return _with_number_holders(visible, phone_key(query), limit)
+    elif PHONE_SEARCH_RE.match(query):
+        return []  # too few digits to be a whole number
     else:
         words = name_key(query).split()
         if not words:
@@ -175,12 +177,29 @@ def case_search(*, user, query: str, limit: int = 50) -> list[Referral]:
         for word in words[:5]:
             people = people.filter(name_key__contains=word)
         matches = visible.filter(pk__in=people.values("referral_id"))
+    return _result_rows(matches, limit)
+
+
+def _result_rows(matches: QuerySet[Referral], limit: int) -> list[Referral]:
     return list(
         matches.select_related("owner_agency")
         .only(*CASE_ROW_COLUMNS)
         .prefetch_related(subjects_prefetch())
         .order_by("-created_at")[:limit]
     )
+
+
+def _with_number_holders(visible: QuerySet[Referral], key: str, limit: int) -> list[Referral]:
+    """The visible cases with `key` on someone, each with `number_of`: the roles of the people it is recorded for.
+    A number may be an alleged perpetrator's, so whoever searched must see whose it is before acting on it."""
+    holders = Person.objects.filter(phone_key=key)
+    results = _result_rows(visible.filter(pk__in=holders.values("referral_id")), limit)
+    roles: dict[int, list[str]] = {}
+    for referral_id, role in holders.filter(referral__in=results).order_by("role").values_list("referral_id", "role"):
+        roles.setdefault(referral_id, []).append(PersonRole(role).label.lower())
+    for referral in results:
+        referral.number_of = roles.get(referral.pk, [])
+    return results
 
 
 def _with_pathway_parts(referral: Referral) -> Referral:

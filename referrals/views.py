@@ -79,7 +79,10 @@ def case_search(request):
     results = None
     if form.is_valid():
         results = selectors.case_search(user=request.user, query=form.cleaned_data["q"])
-    return render(request, "referrals/search_results.html", {"search_form": form, "results": results})
+    numbers = [(case.display_reference, case.number_of) for case in results or [] if getattr(case, "number_of", None)]
+    return render(
+        request, "referrals/search_results.html", {"search_form": form, "results": results, "numbers": numbers}
+    )
 
 
 # --- Filing ---------------------------------------------------------------------------------------
@@ -392,7 +395,7 @@ def _access_log_form(request) -> AccessLogFilterForm:
     """The administrator's filters as the request gives them (bad values are errors on the form, and filter
     nothing)."""
     permissions.require(permissions.can_view_access_log(request.user))
-    agencies = Agency.objects.filter(is_active=True).only("pk", "name").order_by("name")
+    agencies = Agency.objects.only("pk", "name", "is_active").order_by("name")  # a closed agency's views too
     return AccessLogFilterForm(request.GET or None, agencies=agencies)
 
 
@@ -410,13 +413,17 @@ def access_log(request):
     return render(request, "referrals/access_log.html", {**context, "filtered": filters != selectors.NO_FILTERS})
 
 
-ACCESS_LOG_HEADER = ["When", "Who", "Their agency", "Case", "What", "Records", "From"]
+ACCESS_LOG_HEADER = ["When", "Who", "Their agency", "Case", "What", "Records", "IP address"]
 
 
 @require_http_methods(["GET"])
 def access_log_csv(request):
-    """The filtered access log as CSV, newest first, at most ACCESS_LOG_CSV_ROWS rows."""
-    rows = selectors.access_log_rows(user=request.user, filters=_access_log_form(request).filters())
+    """The filtered access log as CSV, newest first, at most ACCESS_LOG_CSV_ROWS rows. Bad filters go back to the
+    page, which says what is wrong, rather than download everything. The download is itself logged."""
+    form = _access_log_form(request)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseRedirect(f"{reverse('referrals:access_log')}?{request.GET.urlencode()}")
+    rows = selectors.access_log_rows(user=request.user, filters=form.filters())
     lines = [
         [
             f"{timezone.localtime(row.at):%Y-%m-%d %H:%M:%S}",
@@ -429,4 +436,5 @@ def access_log_csv(request):
         ]
         for row in rows[:ACCESS_LOG_CSV_ROWS]
     ]
+    services.access_log_page(request, None, AccessAction.EXPORT_CSV, record_count=len(lines))
     return csv_response(f"access-log-{timezone.localdate():%Y-%m-%d}", ACCESS_LOG_HEADER, lines)

@@ -180,6 +180,8 @@ class GovukDateField(forms.MultiValueField):
             raise ValidationError(f"{label} must be today or in the future", code="past")
         if value.year < 1900:
             raise ValidationError(f"{label} must be after 1900", code="too_early")
+        if value.year > 2199:  # nothing here is dated so far on, and a day after 9999-12-31 cannot be worked out
+            raise ValidationError(f"{label} must be before 2200", code="too_late")
         return value
 
 

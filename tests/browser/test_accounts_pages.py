@@ -146,9 +146,10 @@ def test_the_access_log_can_be_narrowed_to_a_person(page_for, axe_check, persona
     expect(page.locator("#access-log caption")).to_have_text("2 records matching the filters")
     expect(page.get_by_label("Who")).to_have_value("Yves")
     axe_check(page, "access log, filtered")
-    page.get_by_role("group", name="From").get_by_label("Year").fill("2026")
-    page.get_by_role("group", name="From").get_by_label("Month").fill("13")
-    page.get_by_role("group", name="From").get_by_label("Day").fill("1")
+    viewed_from = page.get_by_role("group", name="Viewed from")
+    viewed_from.get_by_label("Year").fill("2026")
+    viewed_from.get_by_label("Month").fill("13")
+    viewed_from.get_by_label("Day").fill("1")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     expect(page.get_by_label("Who")).to_have_value("Yves")  # what was typed is kept

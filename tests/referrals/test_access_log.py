@@ -18,6 +18,7 @@ from tests.helpers import count_queries, csv_rows
 pytestmark = pytest.mark.django_db
 
 URL = "referrals:access_log"
+LONDON = timezone.get_default_timezone()
 
 
 @pytest.fixture
@@ -29,7 +30,8 @@ def logged(personas):
     record = services.access_log_record
     record(user=personas.owner, referral=first, action=AccessAction.VIEW_CASE, page="t")
     old = record(user=personas.yv_coordinator, referral=first, action=AccessAction.VIEW_HISTORY, page="t")
-    AccessLog.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=10))
+    ten_days_ago = timezone.localdate() - datetime.timedelta(days=10)  # at noon: never near a day's edge
+    AccessLog.objects.filter(pk=old.pk).update(at=datetime.datetime.combine(ten_days_ago, datetime.time(12), LONDON))
     record(user=personas.yv_coordinator, referral=second, action=AccessAction.VIEW_CASE, page="t")
     record(user=personas.yv_coordinator, referral=second, action=AccessAction.EXPORT_CSV, page="t", record_count=1)
     theirs = factories.make_submitted(factories.make_user(personas.housing, "caseworker"))
@@ -70,6 +72,10 @@ def test_the_page_shows_the_filtered_rows_and_keeps_the_filters(personas, client
     assert f'value="{second.reference}"' in html and 'value="yves"' in html
     assert "Clear filters" in html
     assert f"reference={second.reference}" in html  # the download carries the filters
+    personas.housing.is_active = False
+    personas.housing.save()
+    html = client_for(personas.owner_admin).get(reverse(URL)).content.decode()
+    assert f"{personas.housing.name} (no longer active)" in html  # views by a closed agency can still be found
 
 
 def test_bad_filters_are_errors_and_show_the_whole_log_with_what_was_typed(personas, client_for, logged):
@@ -84,7 +90,9 @@ def test_bad_filters_are_errors_and_show_the_whole_log_with_what_was_typed(perso
         "seen_to_2": "2020",
         "person": "<script>alert(1)</script>",
     }
+    far = {"seen_to_0": "31", "seen_to_1": "12", "seen_to_2": "9999"}
     for params in (
+        far,
         backwards,
         {"agency": "99999"},
         {"agency": "1 OR 1=1"},
@@ -96,10 +104,11 @@ def test_bad_filters_are_errors_and_show_the_whole_log_with_what_was_typed(perso
         assert response.status_code == 200, params
         html = response.content.decode()
         assert "govuk-error-summary" in html and "<script>alert" not in html
-        assert "4 records" in html  # nothing filtered, and nothing beyond the agency's own
-        assert client.get(reverse("referrals:access_log_csv"), params).status_code == 200
+        assert ">4 records<" in html  # nothing filtered, and nothing beyond the agency's own
+        download = client.get(reverse("referrals:access_log_csv"), params)
+        assert download.status_code == 302 and download["Location"].startswith(reverse(URL))  # not everything
     html = client.get(reverse(URL), backwards).content.decode()
-    assert "The end date must be the same as or after the start date" in html
+    assert "Viewed to must be the same as or after viewed from" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # kept, escaped
 
 
@@ -107,7 +116,9 @@ def test_the_csv_has_one_line_a_record(personas, client_for, logged):
     _first, second, _theirs = logged
     response = client_for(personas.owner_admin).get(reverse("referrals:access_log_csv"), {"action": "export_csv"})
     rows = csv_rows(response)
-    assert rows[0] == ["When", "Who", "Their agency", "Case", "What", "Records", "From"]
+    assert rows[0] == ["When", "Who", "Their agency", "Case", "What", "Records", "IP address"]
+    exported = AccessLog.objects.filter(user=personas.owner_admin, page="referrals:access_log_csv").get()
+    assert (exported.action, exported.record_count, exported.referral) == (AccessAction.EXPORT_CSV, 1, None)
     assert rows[1][1:6] == [
         personas.yv_coordinator.full_name,
         personas.yjs.short_name,

@@ -1,6 +1,8 @@
 """The filing journey, the case page and sharing through HTTP: happy paths check the database afterwards;
 hostile input gets a GOV.UK error summary, keeps what was typed, and never a 500."""
 
+import importlib
+
 import pytest
 from django.urls import reverse
 
@@ -306,8 +308,42 @@ def test_search_finds_a_phone_number_however_it_was_typed(personas, client_for):
     assert found("0044 7700 900123") == {referral.reference}
     assert found("07700-900-456") == {other_person.reference}  # anyone on the case, not only its subject
     assert found("07700 900") == set()  # the whole number, not a part of it
+    for nonsense in ("(((((((", "-------", "( ) - ( )", "+", "12 34"):  # never "everyone without a number"
+        assert found(nonsense) == set(), nonsense
     page = client.post(reverse("referrals:search"), {"q": "07700 900 999"}).content.decode()
     assert "govuk-error-summary" not in page
+
+
+def test_a_number_found_says_whose_it_is(personas, client_for):
+    """A caller giving an alleged perpetrator's number must not be taken for the victim."""
+    victim_case = factories.make_submitted(personas.owner, phone="07700 900 777")
+    factories.add_person(
+        victim_case,
+        personas.owner,
+        PersonRole.ALLEGED_PERPETRATOR,
+        first_name="Al",
+        last_name="Leged",
+        phone="07700 900 888",
+    )
+    client = client_for(personas.owner)
+    page = client.post(reverse("referrals:search"), {"q": "07700900888"}).content.decode()
+    assert victim_case.reference in page
+    assert f"This number is recorded for the alleged perpetrator on {victim_case.reference}" in page
+    page = client.post(reverse("referrals:search"), {"q": "07700900777"}).content.decode()
+    assert f"This number is recorded for the subject or victim on {victim_case.reference}" in page
+
+
+def test_the_phone_key_is_not_in_the_change_history(personas, client_for):
+    referral = factories.make_submitted(personas.owner, phone="07700 900 555")
+    page = client_for(personas.owner).get(reverse("referrals:history", args=[referral.public_id])).content.decode()
+    assert "07700 900 555" in page and "07700900555" not in page and "Phone key" not in page
+
+
+def test_a_date_far_in_the_future_is_an_error_not_a_crash(personas, client_for):
+    client = client_for(personas.owner)
+    far = {"received_to_0": "31", "received_to_1": "12", "received_to_2": "9999"}
+    response = client.get(reverse("referrals:list"), far)
+    assert response.status_code == 200 and "Received to must be before 2200" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -319,12 +355,15 @@ def test_search_finds_a_phone_number_however_it_was_typed(personas, client_for):
         ("0044 7700 900123", "07700900123"),
         ("(020) 7946 0000", "02079460000"),
         ("+353 1 234 5678", "35312345678"),
-        ("447700900123", "447700900123"),  # no + or 00: not known to be international, kept as typed
+        ("447700900123", "07700900123"),  # 44 and ten more digits can only be a UK number written from abroad
+        ("07700.900.123", "07700900123"),
+        ("4477009001234", "4477009001234"),  # one digit too many for that: kept as typed
         ("", ""),
     ],
 )
 def test_phone_key(typed, key):
-    assert phone_key(typed) == key
+    fill = importlib.import_module("referrals.migrations.0016_person_phone_key_fill")  # keeps its own copy
+    assert phone_key(typed) == key == fill._phone_key(typed)
 
 
 def test_list_filters_and_bad_filter_input(personas, client_for):
@@ -415,14 +454,13 @@ def test_case_list_rows_show_each_subject_escaped_with_the_owner_only_on_the_sha
     assert f'<td class="govuk-table__cell">{personas.owner.membership.agency.short_name}</td>' in shared
 
 
-def test_the_migration_fills_the_phone_key_of_people_already_recorded(personas):
-    import importlib
-
+def test_the_migration_fills_the_phone_key_of_people_already_recorded(personas, monkeypatch):
     from django.apps import apps
 
-    migration = importlib.import_module("referrals.migrations.0015_person_phone_key")
-    referral = factories.make_submitted(personas.owner, phone="+44 (0)7700 900321")
-    Person.objects.filter(referral=referral).update(phone_key="")
-    migration.fill_phone_keys(apps, None)
-    assert list(Person.objects.filter(referral=referral).values_list("phone_key", flat=True)) == ["07700900321"]
-    assert migration._phone_key("0044 7700 900321") == phone_key("0044 7700 900321")
+    fill = importlib.import_module("referrals.migrations.0016_person_phone_key_fill")
+    monkeypatch.setattr(fill, "BATCH", 2)  # several batches
+    referrals = [factories.make_submitted(personas.owner, phone=f"+44 (0)7700 90032{i}") for i in range(5)]
+    Person.objects.update(phone_key="")
+    fill.fill_phone_keys(apps, None)
+    keys = Person.objects.filter(referral__in=referrals).order_by("referral_id").values_list("phone_key", flat=True)
+    assert list(keys) == [f"0770090032{i}" for i in range(5)]
