@@ -501,6 +501,9 @@ class AccessLog(AppendOnlyModel):
         indexes = [
             models.Index(fields=["owner_agency", "at"], name="accesslog_owner_at_idx"),
             models.Index(fields=["referral", "at"], name="accesslog_referral_at_idx"),
+            # The administrator's filters (selectors.AccessLogFilters): who, and which agency (or any but theirs)
+            models.Index(fields=["owner_agency", "user", "at"], name="accesslog_owner_user_at_idx"),
+            models.Index(fields=["owner_agency", "agency", "at"], name="accesslog_owner_agency_at_idx"),
         ]
 
     def __str__(self) -> str:
