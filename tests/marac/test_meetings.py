@@ -54,7 +54,7 @@ def test_coordinator_schedules_a_meeting(personas, client_for):
         ({"start_time": "25:99"}, "Enter a start time, like 09:30 or 14:00"),
         ({"date_0": "31", "date_1": "2"}, "Meeting date must be a real date"),
         ({"date_0": "1", "date_1": "1", "date_2": "2020"}, "Meeting date must be today or in the future"),
-        ({"referral_cutoff_2": "2999"}, "on or before the meeting date"),
+        ({"referral_cutoff_2": "2199"}, "on or before the meeting date"),
         ({"duration_minutes": "5"}, "between 15 and 600 minutes"),
         ({"agencies": []}, "Select at least one agency attending"),
     ],
