@@ -625,6 +625,11 @@ def can_manage_report_data(user) -> bool:
     return is_system_admin(user)
 
 
+def can_manage_reminder_rules(user) -> bool:
+    """When reminders go and to whom: system administrators (counts of nothing, and no case)."""
+    return is_system_admin(user)
+
+
 def can_manage_retention(user) -> bool:
     """Retention periods and the erasure record: system administrators, who see no case (only counts)."""
     return is_system_admin(user)

@@ -351,3 +351,44 @@ def saved_through(form, call, *, conflict: str = EDIT_CONFLICT) -> bool:
     else:
         return True
     return False
+
+
+ANY_CASE_ROLE = "any"
+
+
+class ReminderRuleForm(GovukForm):
+    """One kind of reminder's timing (reminders.reminder_rule_save): only the values its default has, each left
+    blank to keep the default, which the hint gives."""
+
+    working_days = forms.IntegerField(required=False, min_value=0, max_value=60)
+    working_days_before = forms.IntegerField(required=False, min_value=0, max_value=60)
+    months = forms.IntegerField(required=False, min_value=1, max_value=60)
+    repeat_days = forms.IntegerField(required=False, min_value=1, max_value=60)
+    role = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, fields: list[str], default: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        from referrals.models import ReminderRule
+        from referrals.reminders import ROLE_WORDS
+
+        for name in list(self.fields):
+            if name not in fields:
+                del self.fields[name]
+                continue
+            self.fields[name].label = ReminderRule._meta.get_field(name).verbose_name.capitalize()
+            if name != "role":
+                self.fields[name].help_text = f"Leave blank for the default: {default.get(name, 0)}"
+        if "role" in self.fields:
+            usual = ROLE_WORDS.get(default.get("role", ""), "everyone with a case role")
+            self.fields["role"].choices = [
+                ("", f"The default ({usual})"),
+                *[(value, words.capitalize()) for value, words in ROLE_WORDS.items() if value],
+                (ANY_CASE_ROLE, "Everyone with a case role"),
+            ]
+
+    def values(self) -> dict:
+        """For reminder_rule_save: blank is None (the default); "everyone" is the empty role."""
+        data = dict(self.cleaned_data)
+        if "role" in data:
+            data["role"] = {"": None, ANY_CASE_ROLE: ""}.get(data["role"], data["role"])
+        return data

@@ -12,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -714,6 +715,37 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_state_display().lower()})"
+
+
+class ReminderRule(models.Model):
+    """A system administrator's timing for one kind of reminder, over the deployment's defaults
+    (settings.SVD_REMINDER_RULES): a blank value keeps the default. It applies to reminders scheduled from then on;
+    those already waiting keep their time. The history says who changed what, and when."""
+
+    kind = models.CharField(max_length=40, choices=ReminderKind.choices, unique=True)
+    working_days = models.PositiveSmallIntegerField(
+        "Working days after the event", null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    working_days_before = models.PositiveSmallIntegerField(
+        "Working days before the date", null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    months = models.PositiveSmallIntegerField(
+        "Months after", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    repeat_days = models.PositiveSmallIntegerField(
+        "Repeat every so many days while overdue",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    role = models.CharField("Who is reminded", max_length=20, choices=Role.choices, blank=True, null=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
 
 
 class EmailState(models.TextChoices):

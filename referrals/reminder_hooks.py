@@ -113,6 +113,9 @@ def register() -> None:
     registry.register_navigation(
         "Failed reminders", lambda: reverse("referrals:reminder_failures"), permissions.can_manage_reminders
     )
+    registry.register_navigation(
+        "Reminder timings", lambda: reverse("referrals:reminder_rules"), permissions.can_manage_reminder_rules
+    )
     registry.register_navigation_badge(unread_badge)
 
 

@@ -50,6 +50,7 @@ from referrals.models import (
     Referral,
     Reminder,
     ReminderKind,
+    ReminderRule,
     ReminderState,
     Status,
 )
@@ -74,11 +75,115 @@ class NoRecipients(Exception):
 # --- Rules ----------------------------------------------------------------------------------------
 
 
+RULE_FIELDS = ("working_days", "working_days_before", "months", "repeat_days", "role")
+ROLE_WORDS = {
+    "": "everyone with a case role",
+    "caseworker": "caseworkers",
+    "coordinator": "coordinators",
+    "manager": "managers",
+}
+RULES_CACHE_KEY = "svd:reminder-rules"
+RULES_CACHE_SECONDS = 300
+
+
 def rule(kind: str) -> dict:
-    """The configured rule for a kind of reminder (settings.SVD_REMINDER_RULES)."""
+    """The rule for a kind of reminder: the deployment's default (settings.SVD_REMINDER_RULES) with what a system
+    administrator has set over it (ReminderRule)."""
     if kind not in ReminderKind.values:
         raise ValueError(f"Unknown reminder kind {kind!r}")
+    return {**settings.SVD_REMINDER_RULES.get(kind, {}), **rule_overrides().get(kind, {})}
+
+
+def default_rule(kind: str) -> dict:
     return dict(settings.SVD_REMINDER_RULES.get(kind, {}))
+
+
+def rule_fields(kind: str) -> list[str]:
+    """What an administrator may set for a kind: the timings its default has, and who is reminded. None for a kind
+    with no default timing (a draft's deletion warning, whose week is the retention rules')."""
+    default = default_rule(kind)
+    return [name for name in RULE_FIELDS if name in default or name == "role"] if default else []
+
+
+def rule_overrides() -> dict[str, dict]:
+    """{kind: {field: value}}: the values administrators have set, read once and cached (shared by every process
+    where the cache is Redis) until one changes or RULES_CACHE_SECONDS pass. A cache that is down means a query."""
+    from django.core.cache import cache
+
+    try:
+        cached = cache.get(RULES_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - the database has the answer
+        cached = None
+    if cached is not None:
+        return cached
+    overrides = {}
+    for saved in ReminderRule.objects.all():
+        values = {name: getattr(saved, name) for name in RULE_FIELDS if getattr(saved, name) is not None}
+        if values:
+            overrides[saved.kind] = values
+    try:
+        cache.set(RULES_CACHE_KEY, overrides, RULES_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("Could not cache the reminder rules", exc_info=True)
+    return overrides
+
+
+def _forget_rules() -> None:
+    from django.core.cache import cache
+
+    def forget() -> None:
+        try:
+            cache.delete(RULES_CACHE_KEY)
+        except Exception:  # noqa: BLE001 - read again after RULES_CACHE_SECONDS at the latest
+            logger.warning("Could not clear the cached reminder rules", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)  # and again, in case a request read the old rules meanwhile
+
+
+def describe_rule(values: dict) -> str:
+    """A rule in words, for the administrators' page: "2 working days after, to coordinators"."""
+
+    def count(n: int, unit: str) -> str:
+        return f"{n} {unit}{'' if n == 1 else 's'}"
+
+    parts = []
+    if "working_days" in values:
+        parts.append(f"{count(values['working_days'], 'working day')} after")
+    if "working_days_before" in values:
+        before = values["working_days_before"]
+        parts.append("on the morning it is due" if before == 0 else f"{count(before, 'working day')} before it is due")
+    if "months" in values:
+        parts.append(f"{count(values['months'], 'month')} after")
+    if "repeat_days" in values:
+        parts.append(
+            "every day while overdue"
+            if values["repeat_days"] == 1
+            else f"every {values['repeat_days']} days while overdue"
+        )
+    parts.append("to " + ROLE_WORDS.get(values.get("role", ""), "everyone with a case role"))
+    return ", ".join(parts).capitalize()
+
+
+@transaction.atomic
+def reminder_rule_save(*, actor, kind: str, values: dict) -> ReminderRule:
+    """Set one kind of reminder's timing (a system administrator): a value left blank (None) keeps the default.
+    Applies to reminders scheduled from now on. The change is in the rule's history."""
+    permissions.require(permissions.can_manage_reminder_rules(actor))
+    fields = rule_fields(kind) if kind in ReminderKind.values else []
+    if not fields:
+        raise ValidationError("This kind of reminder has no timing to set")
+    saved = ReminderRule.objects.select_for_update().filter(kind=kind).first() or ReminderRule(kind=kind)
+    for name in RULE_FIELDS:
+        setattr(saved, name, values.get(name) if name in fields else None)
+    if saved.role not in (None, "", *[role.value for role in permissions.CASE_ROLES]):
+        raise ValidationError({"role": "Choose who is reminded"})
+    saved.updated_by = actor
+    attributed(saved, actor)
+    saved.full_clean()
+    saved.save()
+    _forget_rules()
+    return saved
 
 
 def due_after(kind: str, moment: datetime.datetime) -> datetime.datetime:

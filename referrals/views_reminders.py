@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions
 from referrals import reminders, selectors
+from referrals.forms import ANY_CASE_ROLE, ReminderRuleForm, saved_through
+from referrals.models import ReminderKind, ReminderRule
 
 
 @require_http_methods(["GET"])
@@ -66,3 +69,56 @@ def email_retry(request, public_id):
     else:
         messages.success(request, f"The email about {notification.reference} will be sent again")
     return redirect("referrals:reminder_failures")
+
+
+# --- Reminder timings (system administrators) ---------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def reminder_rules(request):
+    """Every kind of reminder with a timing: when it goes and to whom, now and by default."""
+    permissions.require(permissions.can_manage_reminder_rules(request.user))
+    saved = {rule.kind: rule for rule in ReminderRule.objects.select_related("updated_by")}
+    overrides = reminders.rule_overrides()
+    rows = []
+    for kind, label in ReminderKind.choices:
+        fields = reminders.rule_fields(kind)
+        if not fields:
+            continue
+        now, default = reminders.rule(kind), reminders.default_rule(kind)
+        rows.append(
+            {
+                "kind": kind,
+                "label": label,
+                "now": reminders.describe_rule({name: now[name] for name in fields if name in now}),
+                "default": reminders.describe_rule(default),
+                "changed": saved.get(kind) if kind in overrides else None,
+            }
+        )
+    return render(request, "referrals/reminder_rules.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+def reminder_rule(request, kind):
+    permissions.require(permissions.can_manage_reminder_rules(request.user))
+    fields = reminders.rule_fields(kind) if kind in ReminderKind.values else []
+    if not fields:
+        raise Http404("No such reminder")
+    default = reminders.default_rule(kind)
+    current = reminders.rule_overrides().get(kind, {})
+    initial = dict(current)
+    if "role" in initial:
+        initial["role"] = initial["role"] or ANY_CASE_ROLE
+    form = ReminderRuleForm(
+        request.POST if request.method == "POST" else None, fields=fields, default=default, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.values()
+        if saved_through(form, lambda: reminders.reminder_rule_save(actor=request.user, kind=kind, values=values)):
+            messages.success(request, f"{ReminderKind(kind).label}: timing saved")
+            return redirect("referrals:reminder_rules")
+    return render(
+        request,
+        "referrals/reminder_rule.html",
+        {"form": form, "label": ReminderKind(kind).label, "default": reminders.describe_rule(default)},
+    )

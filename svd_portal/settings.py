@@ -310,8 +310,9 @@ SVD_REFERENCE_PREFIX = env.str("SVD_REFERENCE_PREFIX", default="OB")
 SVD_PAGE_SIZE = env.int("SVD_PAGE_SIZE", default=25)
 
 # --- Reminders and notifications (issue 6: referrals/reminders.py; rules documented in docs/reminders.md) -
-# Each rule counts working days in England and Wales. Override any of them with SVD_REMINDER_RULES, a JSON
-# object merged over these defaults, e.g. SVD_REMINDER_RULES='{"referral_decision": {"working_days": 3}}'.
+# Each rule counts working days in England and Wales. These are the defaults: override any of them with
+# SVD_REMINDER_RULES, a JSON object merged over them, e.g. SVD_REMINDER_RULES='{"referral_decision":
+# {"working_days": 3}}'; a system administrator's timings (the Reminder timings page) go over both.
 SVD_REMINDER_RULES = {
     # The core: a submitted referral not accepted or declined within 2 working days goes to the receiving hub's
     # coordinators, and after 2 more to its managers (deadlines counted from submission).

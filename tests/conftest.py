@@ -96,3 +96,16 @@ def client_for():
 def marac_case(personas):
     """A MARAC referral filed by Police (the owner), DASH 15, accepted by the MARAC coordinator."""
     return factories.make_marac_referral(personas.owner, accept_by=personas.coordinator)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reminder_rules():
+    """The reminder rules are cached (referrals.reminders.rule_overrides) and each test's database is rolled back:
+    no test may see another's rules."""
+    from django.core.cache import cache
+
+    from referrals.reminders import RULES_CACHE_KEY
+
+    cache.delete(RULES_CACHE_KEY)
+    yield
+    cache.delete(RULES_CACHE_KEY)

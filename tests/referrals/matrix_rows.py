@@ -66,6 +66,17 @@ SPECS = [
     Spec("referrals:start", role_page(WRITERS)),
     Spec("referrals:access_log", role_page({"owner_admin"})),
     Spec("referrals:access_log_csv", role_page({"owner_admin"})),
+    # Reminder timings belong to system administrators, who are not matrix personas: every persona gets 403
+    # (tests/referrals/test_reminder_rules.py signs a system administrator in)
+    Spec("referrals:reminder_rules", role_page(set())),
+    Spec("referrals:reminder_rule", role_page(set()), lambda w, t: {"kind": "referral_decision"}),
+    Spec(
+        "referrals:reminder_rule",
+        role_page(set()),
+        lambda w, t: {"kind": "referral_decision"},
+        method="post",
+        data=lambda w, t: {"working_days": "3"},
+    ),
     Spec("referrals:detail", case_page, case_kwargs, CASE_TARGETS),
     Spec("referrals:history", case_page, case_kwargs, CASE_TARGETS),
     Spec("referrals:confirmation", confirmation_expect, case_kwargs, CASE_TARGETS),
