@@ -8,6 +8,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.models import Agency
 from referrals.models import (
@@ -20,12 +21,13 @@ from referrals.models import (
     Person,
     PersonRole,
     Referral,
+    ReminderRule,
     ShareLevel,
     Status,
     YouthViolenceDetail,
 )
 from referrals.selectors import NO_FILTERS, OTHER_AGENCIES, AccessLogFilters
-from svd_portal.lib.forms import GovukDateField, GovukForm, GovukModelForm, errors_to_form
+from svd_portal.lib.forms import GovukDateField, GovukForm, GovukModelForm, errors_to_form, whole_number_field
 
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
@@ -360,28 +362,23 @@ class ReminderRuleForm(GovukForm):
     """One kind of reminder's timing (reminders.reminder_rule_save): only the values its default has, each left
     blank to keep the default, which the hint gives."""
 
-    working_days = forms.IntegerField(required=False, min_value=0, max_value=60)
-    working_days_before = forms.IntegerField(required=False, min_value=0, max_value=60)
-    months = forms.IntegerField(required=False, min_value=1, max_value=60)
-    repeat_days = forms.IntegerField(required=False, min_value=1, max_value=60)
-    role = forms.ChoiceField(required=False)
+    working_days = whole_number_field(ReminderRule, "working_days", 0, 60, required=False)
+    working_days_before = whole_number_field(ReminderRule, "working_days_before", 0, 60, required=False)
+    repeat_days = whole_number_field(ReminderRule, "repeat_days", 1, 60, required=False)
+    role = forms.ChoiceField(label=capfirst(ReminderRule._meta.get_field("role").verbose_name), required=False)
 
     def __init__(self, *args, fields: list[str], default: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        from referrals.models import ReminderRule
         from referrals.reminders import ROLE_WORDS
 
         for name in list(self.fields):
             if name not in fields:
                 del self.fields[name]
-                continue
-            self.fields[name].label = ReminderRule._meta.get_field(name).verbose_name.capitalize()
-            if name != "role":
+            elif name != "role":
                 self.fields[name].help_text = f"Leave blank for the default: {default.get(name, 0)}"
         if "role" in self.fields:
-            usual = ROLE_WORDS.get(default.get("role", ""), "everyone with a case role")
             self.fields["role"].choices = [
-                ("", f"The default ({usual})"),
+                ("", f"The default ({ROLE_WORDS.get(default.get('role', ''))})"),
                 *[(value, words.capitalize()) for value, words in ROLE_WORDS.items() if value],
                 (ANY_CASE_ROLE, "Everyone with a case role"),
             ]

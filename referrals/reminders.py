@@ -82,15 +82,23 @@ ROLE_WORDS = {
     "coordinator": "coordinators",
     "manager": "managers",
 }
-RULES_CACHE_KEY = "svd:reminder-rules"
 RULES_CACHE_SECONDS = 300
+# What an administrator may set. Not "months": the one rule that has it (a year since a case was heard) is tied
+# to the MARAC repeat window (marac.services.REPEAT_WINDOW_DAYS).
+SETTABLE = ("working_days", "working_days_before", "repeat_days", "role")
+# An escalation counts from the same moment as the reminder it escalates, and must come after it.
+ESCALATES = {ReminderKind.REFERRAL_DECISION_ESCALATION: ReminderKind.REFERRAL_DECISION}
+
+
+def _known(kind: str) -> None:
+    if kind not in ReminderKind.values:
+        raise ValueError(f"Unknown reminder kind {kind!r}")
 
 
 def rule(kind: str) -> dict:
     """The rule for a kind of reminder: the deployment's default (settings.SVD_REMINDER_RULES) with what a system
     administrator has set over it (ReminderRule)."""
-    if kind not in ReminderKind.values:
-        raise ValueError(f"Unknown reminder kind {kind!r}")
+    _known(kind)
     return {**settings.SVD_REMINDER_RULES.get(kind, {}), **rule_overrides().get(kind, {})}
 
 
@@ -99,10 +107,20 @@ def default_rule(kind: str) -> dict:
 
 
 def rule_fields(kind: str) -> list[str]:
-    """What an administrator may set for a kind: the timings its default has, and who is reminded. None for a kind
-    with no default timing (a draft's deletion warning, whose week is the retention rules')."""
+    """What an administrator may set for a kind: what its default has, of SETTABLE. Who is reminded only where the
+    default names a role: the others go to every case role of agencies other than the hub (each agency at a
+    meeting, an action's owner), whose members a role could miss. Nothing for a kind with no default timing (a
+    draft's deletion warning, whose week is the retention rules')."""
     default = default_rule(kind)
-    return [name for name in RULE_FIELDS if name in default or name == "role"] if default else []
+    return [name for name in SETTABLE if name in default]
+
+
+def rules_cache_key() -> str:
+    """The cached rules' key, per database: two deployments, or a test run and a development server, that share a
+    Redis never share rules."""
+    from django.db import connection
+
+    return f"svd:reminder-rules:{connection.settings_dict['NAME']}"
 
 
 def rule_overrides() -> dict[str, dict]:
@@ -111,7 +129,7 @@ def rule_overrides() -> dict[str, dict]:
     from django.core.cache import cache
 
     try:
-        cached = cache.get(RULES_CACHE_KEY)
+        cached = cache.get(rules_cache_key())
     except Exception:  # noqa: BLE001 - the database has the answer
         cached = None
     if cached is not None:
@@ -122,7 +140,7 @@ def rule_overrides() -> dict[str, dict]:
         if values:
             overrides[saved.kind] = values
     try:
-        cache.set(RULES_CACHE_KEY, overrides, RULES_CACHE_SECONDS)
+        cache.set(rules_cache_key(), overrides, RULES_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
         logger.warning("Could not cache the reminder rules", exc_info=True)
     return overrides
@@ -133,7 +151,7 @@ def _forget_rules() -> None:
 
     def forget() -> None:
         try:
-            cache.delete(RULES_CACHE_KEY)
+            cache.delete(rules_cache_key())
         except Exception:  # noqa: BLE001 - read again after RULES_CACHE_SECONDS at the latest
             logger.warning("Could not clear the cached reminder rules", exc_info=True)
 
@@ -178,12 +196,43 @@ def reminder_rule_save(*, actor, kind: str, values: dict) -> ReminderRule:
         setattr(saved, name, values.get(name) if name in fields else None)
     if saved.role not in (None, "", *[role.value for role in permissions.CASE_ROLES]):
         raise ValidationError({"role": "Choose who is reminded"})
+    _escalation_after_first(kind, saved)
     saved.updated_by = actor
     attributed(saved, actor)
-    saved.full_clean()
-    saved.save()
+    saved.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            saved.save()
+    except IntegrityError as exc:  # another administrator saved this kind's first timing at the same moment
+        raise ValidationError("Someone else set this timing at the same moment. Check it and try again.") from exc
     _forget_rules()
     return saved
+
+
+def _escalation_after_first(kind: str, saved: ReminderRule) -> None:
+    """Refuse an escalation due no later than the reminder it escalates (both count working days from the same
+    moment), whichever of the two is being changed."""
+    first = ESCALATES.get(kind)
+    escalation = next((k for k, f in ESCALATES.items() if f == kind), None)
+    if first is None and escalation is None:
+        return
+    mine = saved.working_days if saved.working_days is not None else default_rule(kind).get("working_days", 0)
+    other_kind = first or escalation
+    other = rule(other_kind).get("working_days", 0)
+    if first is not None and mine <= other:
+        raise ValidationError(
+            {
+                "working_days": f"Working days after the event must be more than {other}: the "
+                f"{ReminderKind(first).label.lower()} reminder goes after {other}"
+            }
+        )
+    if escalation is not None and mine >= other:
+        raise ValidationError(
+            {
+                "working_days": f"Working days after the event must be fewer than {other}: the "
+                "escalation to managers goes after that"
+            }
+        )
 
 
 def due_after(kind: str, moment: datetime.datetime) -> datetime.datetime:
@@ -249,7 +298,7 @@ def reminder_schedule(
     sent (pass a different key for a new obligation, for example one that includes the due date).
     `repeat_days` (default from the rule; at least 1) makes it come back every so many days until cancelled.
     """
-    rule(kind)  # refuses an unknown kind
+    _known(kind)
     if agency is None and user is None:
         raise ValueError("A reminder needs an agency or a person to go to")
     if role and role not in Role.values:
@@ -331,7 +380,7 @@ def reminders_cancel(
     if kinds is not None:
         kinds = list(kinds)
         for kind in kinds:
-            rule(kind)
+            _known(kind)
         rows = rows.filter(kind__in=kinds)
     if key_prefix:
         rows = rows.filter(key__startswith=key_prefix)

@@ -104,8 +104,8 @@ def _fresh_reminder_rules():
     no test may see another's rules."""
     from django.core.cache import cache
 
-    from referrals.reminders import RULES_CACHE_KEY
+    from referrals.reminders import rules_cache_key
 
-    cache.delete(RULES_CACHE_KEY)
+    cache.delete(rules_cache_key())
     yield
-    cache.delete(RULES_CACHE_KEY)
+    cache.delete(rules_cache_key())

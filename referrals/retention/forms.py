@@ -10,22 +10,11 @@ from referrals.retention.models import (
     MIN_KEEP_YEARS,
     RetentionRule,
 )
-from svd_portal.lib.forms import GovukForm
+from svd_portal.lib.forms import GovukForm, whole_number_field
 
 
-def _whole_number(name: str, low: int, high: int, help_text: str) -> forms.IntegerField:
-    """A whole number field of RetentionRule, labelled as the model names it."""
-    label = capfirst(RetentionRule._meta.get_field(name).verbose_name)
-    field = forms.IntegerField(
-        label=label,
-        min_value=low,
-        max_value=high,
-        help_text=help_text,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-width": "3"}),
-    )
-    field.error_messages["min_value"] = f"{label} must be {low} or more"
-    field.error_messages["max_value"] = f"{label} must be {high:,} or fewer"
-    return field
+def _whole_number(name: str, low: int, high: int, help_text: str):
+    return whole_number_field(RetentionRule, name, low, high, help_text)
 
 
 class RetentionRuleForm(GovukForm):

@@ -35,6 +35,26 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def whole_number_field(model, name: str, low: int, high: int, help_text: str = "", required: bool = True):
+    """A whole number for `model`'s field `name`, labelled as the model names it: a text box for digits (GOV.UK
+    asks for inputmode, not type="number", which browsers turn into blank on a typing mistake), with GOV.UK
+    messages for too few and too many."""
+    from django.utils.text import capfirst
+
+    label = capfirst(model._meta.get_field(name).verbose_name)
+    field = forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=low,
+        max_value=high,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-width": "3"}),
+    )
+    field.error_messages["min_value"] = f"{label} must be {low} or more"
+    field.error_messages["max_value"] = f"{label} must be {high:,} or fewer"
+    return field
+
+
 class GovukFormMixin:
     """Mixin for forms.Form and forms.ModelForm; see the module docstring."""
 

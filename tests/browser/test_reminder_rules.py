@@ -16,7 +16,7 @@ def test_administrator_changes_a_reminder_timing(page_for, axe_check):
     expect(page.get_by_role("heading", level=1)).to_have_text("Reminder timings")
     expect(page.locator("#rule-referral_decision")).to_contain_text("2 working days after, to coordinators")
     axe_check(page, "reminder timings")
-    page.get_by_role("link", name="Change the timing of referral waiting for a decision").click()
+    page.get_by_role("link", name="Change the timing: Referral waiting for a decision").click()
     page.get_by_label("Working days after the event").fill("-3")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()

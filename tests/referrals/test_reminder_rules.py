@@ -27,6 +27,8 @@ def test_a_timing_set_applies_to_reminders_scheduled_afterwards(personas):
     assert waiting == reminders.due_after(DECISION, before.submitted_at)
     assert reminders.rule(DECISION) == {"working_days": 2, "role": "coordinator"}
     admin = factories.make_sysadmin()
+    escalation = ReminderKind.REFERRAL_DECISION_ESCALATION
+    reminders.reminder_rule_save(actor=admin, kind=escalation, values={"working_days": 7})
     reminders.reminder_rule_save(actor=admin, kind=DECISION, values={"working_days": 5, "role": "manager"})
     assert reminders.rule(DECISION) == {"working_days": 5, "role": "manager"}  # not a stale cached rule
     after = factories.make_submitted(personas.owner)
@@ -35,7 +37,7 @@ def test_a_timing_set_applies_to_reminders_scheduled_afterwards(personas):
     assert reminder.role == "manager"
     assert _decision_reminder(before).due_at == waiting  # a reminder already waiting keeps its time
     saved = ReminderRule.objects.get(kind=DECISION)
-    assert (saved.updated_by, saved.history.count()) == (admin, 1)
+    assert (saved.updated_by, saved.history.count(), saved.history.get().history_user) == (admin, 1, admin)
 
 
 def test_a_blank_value_keeps_the_default_and_everyone_is_the_empty_role(personas):
@@ -49,6 +51,29 @@ def test_a_blank_value_keeps_the_default_and_everyone_is_the_empty_role(personas
         actor=admin, kind=ReminderKind.YV_REVIEW, values={"working_days": 9, "working_days_before": 4}
     )
     assert reminders.rule(ReminderKind.YV_REVIEW) == {"working_days_before": 4, "role": "coordinator"}
+
+
+def test_what_may_be_set_follows_the_default():
+    assert reminders.rule_fields(DECISION) == ["working_days", "role"]
+    assert reminders.rule_fields(ReminderKind.MARAC_RESEARCH) == ["working_days_before"]  # each agency's own: no role
+    assert reminders.rule_fields(ReminderKind.MARAC_REPEAT_REVIEW) == ["role"]  # its 12 months are the repeat window
+    assert reminders.rule_fields(ReminderKind.DRAFT_ERASURE) == []
+
+
+def test_an_escalation_must_come_after_the_reminder_it_escalates(personas):
+    admin = factories.make_sysadmin()
+    with pytest.raises(ValidationError) as error:
+        reminders.reminder_rule_save(actor=admin, kind=DECISION, values={"working_days": 4})  # escalation is 4
+    assert "fewer than 4" in str(error.value)
+    with pytest.raises(ValidationError):
+        reminders.reminder_rule_save(
+            actor=admin, kind=ReminderKind.REFERRAL_DECISION_ESCALATION, values={"working_days": 2}
+        )
+    reminders.reminder_rule_save(
+        actor=admin, kind=ReminderKind.REFERRAL_DECISION_ESCALATION, values={"working_days": 6}
+    )
+    reminders.reminder_rule_save(actor=admin, kind=DECISION, values={"working_days": 5})
+    assert reminders.rule(DECISION)["working_days"] == 5
 
 
 def test_only_system_administrators_and_only_sensible_values(personas):
@@ -89,6 +114,10 @@ def test_bad_values_are_errors_and_keep_what_was_typed(personas, client_for):
         assert "<script>" not in html
     response = client.post(url, {"working_days": "3", "role": "agency_admin"})
     assert "govuk-error-summary" in response.content.decode()
+    html = client.post(url, {"working_days": "-3"}).content.decode()
+    assert "Working days after the event must be 0 or more" in html and 'value="-3"' in html
+    html = client.post(url, {"working_days": "3 days"}).content.decode()
+    assert "Working days after the event must be a number" in html and 'inputmode="numeric"' in html
     assert not ReminderRule.objects.exists()
 
 
@@ -110,7 +139,7 @@ def test_the_list_page_runs_the_same_queries_however_many_rules_are_set(
     admin = factories.make_sysadmin()
     client, url = client_for(admin), reverse("referrals:reminder_rules")
     few = count_queries(client, url)
-    for kind in (DECISION, ReminderKind.YV_REVIEW, ReminderKind.HSB_REVIEW, ReminderKind.MARAC_RESEARCH):
+    for kind in (ReminderKind.YV_REVIEW, ReminderKind.HSB_REVIEW, ReminderKind.HSB_AIM3_REASSESSMENT):
         reminders.reminder_rule_save(actor=admin, kind=kind, values={"role": "manager"})
     assert count_queries(client, url) == few
     with django_assert_max_num_queries(REMINDER_RULES_PAGE):
