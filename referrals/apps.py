@@ -25,3 +25,8 @@ class ReferralsConfig(AppConfig):
         from referrals import registry
 
         registry.register_navigation("Retention", lambda: reverse("retention:index"), permissions.can_manage_retention)
+
+        from referrals.models import ReminderKind
+        from referrals.retention.services import draft_warning_stale
+
+        registry.register_reminder_stale(ReminderKind.DRAFT_ERASURE, draft_warning_stale)

@@ -222,3 +222,18 @@ def register_retention_keep(pathway: str, keep: Callable[[Any], Any]) -> None:
 
 def retention_keeps(pathway: str) -> list[Callable[[Any], Any]]:
     return list(_retention_keeps.get(pathway, []))
+
+
+# --- Reminders a pathway or module can call off (referrals.reminders._deliver) ------------------------------------
+
+_reminder_stale: dict[str, Callable[[Any], bool]] = {}
+
+
+def register_reminder_stale(kind: str, stale: Callable[[Any], bool]) -> None:
+    """stale(reminder) -> True when a due reminder of `kind` no longer holds and should be cancelled, not sent (the
+    draft a deletion warning was about has changed since). Checked at delivery, with the reminder locked."""
+    _reminder_stale[kind] = stale
+
+
+def reminder_stale(kind: str) -> Callable[[Any], bool] | None:
+    return _reminder_stale.get(kind)

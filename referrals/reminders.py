@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import NotificationPreference, Role, User
+from referrals import registry
 from referrals.models import (
     EmailState,
     EventKind,
@@ -76,11 +77,12 @@ class NoRecipients(Exception):
 
 
 RULE_FIELDS = ("working_days", "working_days_before", "months", "repeat_days", "role")
-ROLE_WORDS = {
+ROLE_WORDS = {  # who a reminder is for, in words (the administrators' page, the timeline's "sent to")
     "": "everyone with a case role",
-    "caseworker": "caseworkers",
-    "coordinator": "coordinators",
-    "manager": "managers",
+    Role.CASEWORKER: "caseworkers",
+    Role.COORDINATOR: "coordinators",
+    Role.MANAGER: "managers",
+    Role.AGENCY_ADMIN: "administrators",
 }
 RULES_CACHE_SECONDS = 300
 # What an administrator may set. Not "months": the one rule that has it (a year since a case was heard) is tied
@@ -95,11 +97,12 @@ def _known(kind: str) -> None:
         raise ValueError(f"Unknown reminder kind {kind!r}")
 
 
-def rule(kind: str) -> dict:
+def rule(kind: str, overrides: dict[str, dict] | None = None) -> dict:
     """The rule for a kind of reminder: the deployment's default (settings.SVD_REMINDER_RULES) with what a system
-    administrator has set over it (ReminderRule)."""
+    administrator has set over it (ReminderRule; `overrides` when the caller has read rule_overrides already)."""
     _known(kind)
-    return {**settings.SVD_REMINDER_RULES.get(kind, {}), **rule_overrides().get(kind, {})}
+    overrides = rule_overrides() if overrides is None else overrides
+    return {**settings.SVD_REMINDER_RULES.get(kind, {}), **overrides.get(kind, {})}
 
 
 def default_rule(kind: str) -> dict:
@@ -212,26 +215,17 @@ def reminder_rule_save(*, actor, kind: str, values: dict) -> ReminderRule:
 def _escalation_after_first(kind: str, saved: ReminderRule) -> None:
     """Refuse an escalation due no later than the reminder it escalates (both count working days from the same
     moment), whichever of the two is being changed."""
-    first = ESCALATES.get(kind)
-    escalation = next((k for k, f in ESCALATES.items() if f == kind), None)
-    if first is None and escalation is None:
+    pair = next(((escalation, first) for escalation, first in ESCALATES.items() if kind in (escalation, first)), None)
+    if pair is None:
         return
-    mine = saved.working_days if saved.working_days is not None else default_rule(kind).get("working_days", 0)
-    other_kind = first or escalation
-    other = rule(other_kind).get("working_days", 0)
-    if first is not None and mine <= other:
+    mine = default_rule(kind).get("working_days", 0) if saved.working_days is None else saved.working_days
+    days = {k: mine if k == kind else rule(k).get("working_days", 0) for k in pair}
+    escalation, first = pair
+    if days[escalation] <= days[first]:
+        other = days[first] if kind == escalation else days[escalation]
+        side = "more" if kind == escalation else "fewer"
         raise ValidationError(
-            {
-                "working_days": f"Working days after the event must be more than {other}: the "
-                f"{ReminderKind(first).label.lower()} reminder goes after {other}"
-            }
-        )
-    if escalation is not None and mine >= other:
-        raise ValidationError(
-            {
-                "working_days": f"Working days after the event must be fewer than {other}: the "
-                "escalation to managers goes after that"
-            }
+            {"working_days": f"Working days after the event must be {side} than {other}: the escalation comes last"}
         )
 
 
@@ -398,14 +392,6 @@ def _cancel(reminder: Reminder, now: datetime.datetime, actor) -> None:
     reminder.cancelled_at = now
     reminder.enqueued_at = None
     attributed(reminder, actor).save()
-
-
-def draft_warning_current(reminder: Reminder) -> bool:
-    """A warning that a draft may be deleted (referrals.retention) still stands: the case is still a draft and has
-    not changed since the warning was scheduled. A change moves the day on, and a new warning comes nearer it.
-    (The same test in SQL: retention.services._warned.)"""
-    referral = reminder.referral
-    return referral.status == Status.DRAFT and referral.updated_at <= reminder.created_at
 
 
 def ends_with_case(kind: str) -> bool:
@@ -642,9 +628,10 @@ def _deliver(reminder_id: int, now: datetime.datetime) -> Delivery:
     if referral is not None and referral.status in CLOSED_STATUSES and ends_with_case(reminder.kind):
         _cancel(reminder, now, None)
         return Delivery(reminder_id, outcome="case closed")
-    if referral is not None and reminder.kind == ReminderKind.DRAFT_ERASURE and not draft_warning_current(reminder):
+    stale = registry.reminder_stale(reminder.kind)
+    if stale is not None and stale(reminder):
         _cancel(reminder, now, None)
-        return Delivery(reminder_id, outcome="draft changed")
+        return Delivery(reminder_id, outcome="no longer holds")
     if reminder.kind in KEEPS_NOTICE and reminder.deadline is not None and now > reminder.due_at:
         reminder.deadline += now - reminder.due_at
     recipients = permissions.reminder_recipients(reminder)
@@ -716,13 +703,7 @@ def audience(reminder: Reminder) -> str:
     """Who a reminder is for, in words, with no personal data: "CSP coordinators", "a named person"."""
     if reminder.user_id:
         return "a named person"
-    roles = {
-        Role.CASEWORKER: "caseworkers",
-        Role.COORDINATOR: "coordinators",
-        Role.MANAGER: "managers",
-        Role.AGENCY_ADMIN: "administrators",
-    }
-    who = roles.get(reminder.role, "case workers")
+    who = ROLE_WORDS[reminder.role] if reminder.role else "case workers"
     return f"{reminder.agency.short_name} {who}" if reminder.agency else who
 
 

@@ -85,7 +85,7 @@ def reminder_rules(request):
         fields = reminders.rule_fields(kind)
         if not fields:
             continue
-        now, default = reminders.rule(kind), reminders.default_rule(kind)
+        now, default = reminders.rule(kind, overrides), reminders.default_rule(kind)
         rows.append(
             {
                 "kind": kind,

@@ -69,7 +69,7 @@ WARN_DAYS = WARN.days
 
 def _standing_warnings(rule: RetentionRule, now: datetime.datetime, referral: Referral | None = None) -> QuerySet:
     """The warnings that still stand for a draft (`referral`, or the outer query's OuterRef("pk")): not cancelled,
-    given since its last change (reminders.draft_warning_current in SQL), for a day no sooner than its rule gives
+    given since its last change (draft_warning_stale in SQL), for a day no sooner than its rule gives
     now (a rule lengthened since makes an earlier warning stale), and not more than WARN past that day (a draft
     kept longer, erasing switched off meanwhile, is warned again before it goes)."""
     updated = OuterRef("updated_at") if referral is None else referral.updated_at
@@ -79,6 +79,15 @@ def _standing_warnings(rule: RetentionRule, now: datetime.datetime, referral: Re
         referral=OuterRef("pk") if referral is None else referral,
         created_at__gte=updated,
     ).exclude(state=ReminderState.CANCELLED)
+
+
+def draft_warning_stale(reminder: Reminder) -> bool:
+    """A deletion warning no longer holds once its case is no longer a draft or has changed since the warning was
+    scheduled (a change moves the day on, and a new warning comes nearer it): registered for DRAFT_ERASURE with
+    registry.register_reminder_stale, so the reminders cancel it instead of sending it. _standing_warnings in
+    Python."""
+    referral = reminder.referral
+    return referral.status != Status.DRAFT or referral.updated_at > reminder.created_at
 
 
 def _warned(rule: RetentionRule, now: datetime.datetime) -> Exists:
