@@ -41,25 +41,16 @@ from marac.models import (
 )
 from referrals.forms import saved_through
 from referrals.models import AccessAction, Pathway
-from referrals.services import access_logs_record
+from referrals.services import access_log_page, access_logs_page
 from svd_portal.lib.csv_export import csv_response
 from svd_portal.lib.forms import errors_to_form, posted_version
 
 
 def _log(request, referral, action: str = AccessAction.VIEW_SECTION, record_count: int | None = None) -> None:
-    _logs(request, [referral], action=action, record_count=record_count)
+    access_log_page(request, referral, action, record_count)
 
 
-def _logs(request, referrals, action: str = AccessAction.VIEW_SECTION, record_count: int | None = None) -> None:
-    """_log for many cases at once (one INSERT)."""
-    access_logs_record(
-        user=request.user,
-        referrals=list(referrals),
-        action=action,
-        page=request.resolver_match.view_name,
-        request=request,
-        record_count=record_count,
-    )
+_logs = access_logs_page  # many cases at once (one INSERT)
 
 
 def _time_budget(meeting, count: int) -> dict:

@@ -408,3 +408,18 @@ def access_logs_record(
         for referral in referrals
     ]
     return AccessLog.objects.bulk_create(rows)
+
+
+def access_logs_page(
+    request, referrals, action: str = AccessAction.VIEW_SECTION, record_count: int | None = None
+) -> list[AccessLog]:
+    """access_logs_record for the signed-in user of `request`, naming the page by its URL name (access_log_page
+    for several cases)."""
+    return access_logs_record(
+        user=request.user,
+        referrals=list(referrals),
+        action=action,
+        page=request.resolver_match.view_name,
+        request=request,
+        record_count=record_count,
+    )

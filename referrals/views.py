@@ -29,11 +29,6 @@ from referrals.workflow import TRANSITIONS, InvalidTransition, transitions_from
 from svd_portal.lib.csv_export import csv_response
 from svd_portal.lib.forms import errors_to_form, posted_version
 
-
-def _log_view(request, referral, action: str) -> None:
-    services.access_log_page(request, referral, action)
-
-
 # --- Lists ----------------------------------------------------------------------------------------
 
 
@@ -265,7 +260,7 @@ def referral_confirmation(request, public_id):
 @require_http_methods(["GET"])
 def case_detail(request, public_id):
     referral = selectors.case_detail(user=request.user, public_id=public_id)
-    _log_view(request, referral, AccessAction.VIEW_CASE)
+    services.access_log_page(request, referral, AccessAction.VIEW_CASE)
     user = request.user
     can_change = permissions.can_change_referral(user, referral)
     actions = [t for t in transitions_from(referral.status) if permissions.can_transition(user, referral, t)]
@@ -331,7 +326,7 @@ def referral_transition(request, public_id, name):
 @require_http_methods(["GET"])
 def case_history(request, public_id):
     referral = permissions.referral_for_user(request.user, public_id)
-    _log_view(request, referral, AccessAction.VIEW_HISTORY)
+    services.access_log_page(request, referral, AccessAction.VIEW_HISTORY)
     entries = selectors.case_history(
         referral=referral, show_restricted=permissions.can_view_restricted(request.user, referral)
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -72,8 +71,7 @@ def hold(request, public_id):
     """Keep a case from erasure beyond its retention period, or release it (permissions.can_hold_from_erasure)."""
     queryset = Referral.objects.select_related("owner_agency", "retention_hold__placed_by")
     referral = permissions.referral_for_user(request.user, public_id, queryset=queryset)
-    if not permissions.can_hold_from_erasure(request.user, referral):
-        raise PermissionDenied
+    permissions.require(permissions.can_hold_from_erasure(request.user, referral))
     current = selectors.retention_hold_of(referral)
     form = HoldForm(request.POST if request.method == "POST" else None, releasing=current is not None)
     if request.method == "POST" and form.is_valid():
