@@ -367,8 +367,14 @@ class ReminderRuleForm(GovukForm):
     repeat_days = whole_number_field(ReminderRule, "repeat_days", 1, 60, required=False)
     role = forms.ChoiceField(label=capfirst(ReminderRule._meta.get_field("role").verbose_name), required=False)
 
-    def __init__(self, *args, fields: list[str], default: dict, **kwargs):
-        super().__init__(*args, **kwargs)
+    # The stored role ("" is everyone with a case role; None, not set, is the default) and the form's choice
+    ROLE_CHOICE = {None: "", "": ANY_CASE_ROLE}
+
+    def __init__(self, *args, fields: list[str], default: dict, current: dict, **kwargs):
+        initial = dict(current)
+        if "role" in initial:
+            initial["role"] = self.ROLE_CHOICE.get(initial["role"], initial["role"])
+        super().__init__(*args, initial=initial, **kwargs)
         from referrals.reminders import ROLE_WORDS
 
         for name in list(self.fields):
@@ -387,5 +393,6 @@ class ReminderRuleForm(GovukForm):
         """For reminder_rule_save: blank is None (the default); "everyone" is the empty role."""
         data = dict(self.cleaned_data)
         if "role" in data:
-            data["role"] = {"": None, ANY_CASE_ROLE: ""}.get(data["role"], data["role"])
+            stored = {choice: role for role, choice in self.ROLE_CHOICE.items()}
+            data["role"] = stored.get(data["role"], data["role"])
         return data

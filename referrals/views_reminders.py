@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions
 from referrals import reminders, selectors
-from referrals.forms import ANY_CASE_ROLE, ReminderRuleForm, saved_through
+from referrals.forms import ReminderRuleForm, saved_through
 from referrals.models import ReminderKind, ReminderRule
 
 
@@ -105,12 +105,11 @@ def reminder_rule(request, kind):
     if not fields:
         raise Http404("No such reminder")
     default = reminders.default_rule(kind)
-    current = reminders.rule_overrides().get(kind, {})
-    initial = dict(current)
-    if "role" in initial:
-        initial["role"] = initial["role"] or ANY_CASE_ROLE
     form = ReminderRuleForm(
-        request.POST if request.method == "POST" else None, fields=fields, default=default, initial=initial
+        request.POST if request.method == "POST" else None,
+        fields=fields,
+        default=default,
+        current=reminders.rule_overrides().get(kind, {}),
     )
     if request.method == "POST" and form.is_valid():
         values = form.values()
