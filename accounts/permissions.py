@@ -174,7 +174,10 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
     if agency is None or not can_see_cases(user):
         return Referral.objects.none()
     rows = _group_perm_rows(agency.group_id)
-    visible = VisibleReferrals(Referral).filter(Exists(rows.filter(content_object=OuterRef("pk"))))
+    every = Referral.objects.all()  # whatever the default manager leaves out stays out
+    visible = VisibleReferrals(Referral, query=every.query.chain(), using=every._db).filter(
+        Exists(rows.filter(content_object=OuterRef("pk")))
+    )
     visible._scope_rows, visible._scope_where = rows, visible.query.where.clone()
     return visible
 
