@@ -36,7 +36,7 @@ def test_select_options_are_what_the_template_drew():
 
     class Form(forms.Form):
         agency = forms.ChoiceField(
-            choices=[("", "All agencies"), ("A&B", "Alpha & <Beta>"), ("O'B", "O'Brien \"Trust\""), ("C", "Gamma")]
+            choices=[("", "All agencies"), ("A&B", "Alpha & <Beta>"), ("O'B", 'O\'Brien "Trust"'), ("C", "Gamma")]
         )
 
     loop = (
